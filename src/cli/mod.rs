@@ -1,0 +1,196 @@
+//! The command line: arguments (clap), turned into plain settings for the commands, and the
+//! only place that writes to the terminal or decides the process exit code.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::baseline::Severity;
+use crate::commands;
+use crate::exit::ExitStatus;
+use crate::report::Format;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "confaudit", version, about = "Audit server exports against role and hardware baseline templates")]
+#[command(after_help = "Exit codes: 0 compliant, 1 noncompliant at or above --fail-on, 2 usage or baseline error, 3 some sources could not be read.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Audit a fleet against its baselines and report compliance per host and setting.
+    Audit(AuditArgs),
+    /// List every configuration item found in host folders or export files.
+    Collect(CollectArgs),
+    /// Check baseline templates and report each problem as file:line:col.
+    Validate(ValidateArgs),
+    /// Show where a host's expected and actual values come from.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// Inventory TOML, or a folder holding inventory.toml or host folders with host.toml.
+    #[arg(default_value = ".")]
+    fleet: PathBuf,
+    /// Baseline template folders or files [default: the inventory's `baselines`, else ./baselines].
+    #[arg(long, short)]
+    baselines: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Lowest severity of noncompliance that makes the run exit 1.
+    #[arg(long, value_enum, default_value = "low")]
+    fail_on: SeverityArg,
+    /// Audit only hosts whose name matches this glob (repeatable).
+    #[arg(long)]
+    host: Vec<String>,
+    /// No log line on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CollectArgs {
+    /// Host folders or single export files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the listing to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// Template files or folders [default: ./baselines].
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The host to explain.
+    host: String,
+    /// Only this setting id.
+    setting: Option<String>,
+    /// Inventory TOML or fleet folder.
+    #[arg(long, default_value = ".")]
+    fleet: PathBuf,
+    /// Baseline template folders or files [default: the inventory's `baselines`, else ./baselines].
+    #[arg(long, short)]
+    baselines: Vec<PathBuf>,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { ExitStatus::UsageOrBaseline.code() } else { 0 });
+        }
+    };
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let color = stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut stdout = std::io::stdout().lock();
+    let mut log = |line: &str| eprintln!("{line}");
+    let result = match cli.command {
+        Command::Audit(args) => commands::audit::run(
+            &commands::audit::Settings {
+                fleet: args.fleet,
+                baselines: args.baselines,
+                format: args.format.into(),
+                output: args.output,
+                fail_on: args.fail_on.into(),
+                hosts: args.host,
+                quiet: args.quiet,
+                color,
+                run_time: commands::run_time(),
+            },
+            &mut stdout,
+            &mut log,
+        ),
+        Command::Collect(args) => commands::collect::run(&args.paths, args.format.into(), args.output.as_deref(), &mut stdout, &mut log),
+        Command::Validate(args) => commands::validate::run(&args.paths, &mut stdout, &mut log),
+        Command::Explain(args) => commands::explain::run(
+            &args.fleet,
+            &args.baselines,
+            &args.host,
+            args.setting.as_deref(),
+            &mut stdout,
+        ),
+    };
+    let status = match result {
+        Ok(status) => status,
+        Err(failure) => {
+            print_failure(&failure);
+            failure.status
+        }
+    };
+    if let Err(err) = stdout.flush() {
+        // A closed pipe (`confaudit audit | head`) is not a failure.
+        if err.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to standard output\nCaused by: {err}");
+        }
+    }
+    ExitCode::from(status.code())
+}
+
+fn print_failure(failure: &commands::Failure) {
+    for line in &failure.details {
+        eprintln!("{line}");
+    }
+    eprintln!("error: {}", failure.error);
+    let mut source = failure.error.source();
+    while let Some(cause) = source {
+        eprintln!("Caused by: {cause}");
+        source = cause.source();
+    }
+    if let Some(hint) = &failure.hint {
+        eprintln!("hint: {hint}");
+    }
+}

@@ -1,0 +1,16 @@
+//! confaudit: desired-configuration compliance auditing of server fleets from offline exports.
+//!
+//! Data flows `baseline` → `collect` → `audit` → `report`; `cli` is the only layer that
+//! prints or knows about command-line arguments.
+#![forbid(unsafe_code)]
+
+pub mod atomic;
+pub mod audit;
+pub mod baseline;
+pub mod cli;
+pub mod collect;
+pub mod commands;
+pub mod exit;
+pub mod inventory;
+pub mod report;
+pub mod value;

@@ -1,0 +1,144 @@
+//! The terminal table: what is wrong, grouped by host, then a fleet summary.
+
+use super::{Finding, Report, Status};
+use crate::baseline::Severity;
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use std::fmt::Write;
+
+const MAX_CELL: usize = 60;
+
+fn clip(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let clipped: String = first.chars().take(MAX_CELL).collect();
+    if clipped.len() < text.len() {
+        format!("{clipped}…")
+    } else {
+        clipped
+    }
+}
+
+fn status_cell(status: Status, color: bool) -> Cell {
+    let cell = Cell::new(status.label());
+    if !color {
+        return cell;
+    }
+    match status {
+        Status::Noncompliant | Status::Missing => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        Status::Error => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
+        Status::Waived => cell.fg(Color::Cyan),
+        Status::Compliant => cell.fg(Color::Green),
+        Status::NotApplicable => cell,
+    }
+}
+
+fn severity_cell(severity: Severity, color: bool) -> Cell {
+    let cell = Cell::new(severity.label());
+    match (color, severity) {
+        (true, Severity::Critical) => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        (true, Severity::High) => cell.fg(Color::Red),
+        (true, Severity::Medium) => cell.fg(Color::Yellow),
+        _ => cell,
+    }
+}
+
+fn new_table(color: bool) -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    if color {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn needs_attention(f: &Finding) -> bool {
+    matches!(f.status, Status::Noncompliant | Status::Missing | Status::Error)
+}
+
+/// Renders the table; `color` is true only on a terminal without `NO_COLOR`.
+pub fn render(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    for host in &report.hosts {
+        let mut attention: Vec<&Finding> = host.findings.iter().filter(|f| needs_attention(f)).collect();
+        if attention.is_empty() && host.errors.is_empty() {
+            continue;
+        }
+        attention.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.setting.cmp(&b.setting)));
+        let _ = writeln!(
+            out,
+            "{} ({}{})",
+            host.host,
+            if host.roles.is_empty() { "no roles".to_string() } else { host.roles.join(", ") },
+            host.hardware.as_deref().map(|h| format!("; {h}")).unwrap_or_default()
+        );
+        if !attention.is_empty() {
+            let mut table = new_table(color);
+            table.set_header(vec!["status", "severity", "setting", "expected", "actual", "where"]);
+            for f in attention {
+                let actual = match (&f.actual, &f.detail) {
+                    (Some(a), _) => clip(a),
+                    (None, Some(d)) => clip(d),
+                    (None, None) => "-".to_string(),
+                };
+                table.add_row(vec![
+                    status_cell(f.status, color),
+                    severity_cell(f.severity, color),
+                    Cell::new(&f.setting),
+                    Cell::new(clip(&f.expected)),
+                    Cell::new(actual),
+                    Cell::new(f.provenance.as_ref().map_or("-".into(), ToString::to_string)),
+                ]);
+            }
+            let _ = writeln!(out, "{table}");
+        }
+        let unexplained: Vec<_> = host
+            .errors
+            .iter()
+            .filter(|e| !host.findings.iter().any(|f| f.detail.as_deref() == Some(e.to_string().as_str())))
+            .collect();
+        for error in unexplained {
+            let _ = writeln!(out, "  error: {error}");
+        }
+        out.push('\n');
+    }
+    let mut summary = new_table(color);
+    summary.set_header(vec![
+        "host", "roles", "hardware", "compliance", "critical", "high", "medium", "low", "info", "errors",
+    ]);
+    for host in &report.hosts {
+        let s = &host.summary;
+        let count = |sev| s.failing_by_severity.get(&sev).copied().unwrap_or(0).to_string();
+        summary.add_row(vec![
+            Cell::new(&host.host),
+            Cell::new(host.roles.join(", ")),
+            Cell::new(host.hardware.as_deref().unwrap_or("-")),
+            Cell::new(s.compliance_percent.map_or("n/a".into(), |p| format!("{p:.1}%"))),
+            Cell::new(count(Severity::Critical)),
+            Cell::new(count(Severity::High)),
+            Cell::new(count(Severity::Medium)),
+            Cell::new(count(Severity::Low)),
+            Cell::new(count(Severity::Info)),
+            Cell::new((s.error + host.errors.len()).to_string()),
+        ]);
+    }
+    let _ = writeln!(out, "{summary}");
+    let s = &report.summary;
+    let hosts_failing = report.hosts.iter().filter(|h| h.summary.noncompliant + h.summary.missing > 0).count();
+    let hosts_error = report.hosts.iter().filter(|h| !h.errors.is_empty() || h.summary.error > 0).count();
+    let _ = writeln!(
+        out,
+        "{} hosts, {} checks: {} compliant, {} noncompliant, {} missing, {} error, {} not applicable, {} waived; fleet compliance {}",
+        report.hosts.len(),
+        s.settings,
+        s.compliant,
+        s.noncompliant,
+        s.missing,
+        s.error,
+        s.not_applicable,
+        s.waived,
+        s.compliance_percent.map_or("n/a".into(), |p| format!("{p:.1}%")),
+    );
+    let _ = writeln!(out, "{hosts_failing} hosts out of compliance, {hosts_error} hosts with unreadable sources");
+    out
+}
