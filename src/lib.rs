@@ -13,4 +13,6 @@ pub mod commands;
 pub mod exit;
 pub mod inventory;
 pub mod report;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod value;
