@@ -126,7 +126,13 @@ impl Inventory {
             let glob = globset::GlobBuilder::new(&rule.pattern)
                 .case_insensitive(true)
                 .build()
-                .map_err(|e| InventoryError::Rule(format!("{}: rule `{}`: {e}", path.display(), rule.pattern)))?
+                .map_err(|e| {
+                    InventoryError::Rule(format!(
+                        "{}: rule `{}`: {e}",
+                        path.display(),
+                        rule.pattern
+                    ))
+                })?
                 .compile_matcher();
             rules.push((glob, rule));
         }
@@ -134,9 +140,10 @@ impl Inventory {
             .host
             .iter()
             .map(|h| {
-                let relative = h.path.clone().unwrap_or_else(|| {
-                    def.hosts_dir.clone().unwrap_or_default().join(&h.name)
-                });
+                let relative = h
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| def.hosts_dir.clone().unwrap_or_default().join(&h.name));
                 let mut host = Host {
                     name: h.name.clone(),
                     roles: h.roles.clone(),
@@ -154,7 +161,10 @@ impl Inventory {
         if let Some(dir) = &def.hosts_dir {
             let folder = base.join(dir);
             for entry in sorted_dirs(&folder)? {
-                let name = entry.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let name = entry
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 if hosts.iter().any(|h| h.name.eq_ignore_ascii_case(&name)) {
                     continue;
                 }
@@ -171,7 +181,9 @@ impl Inventory {
                     read_host_toml(&mut host);
                 }
                 if host.roles.is_empty() && host.problem.is_none() {
-                    host.problem = Some(format!("no inventory rule matches host `{name}` and it has no {HOST_FILE}"));
+                    host.problem = Some(format!(
+                        "no inventory rule matches host `{name}` and it has no {HOST_FILE}"
+                    ));
                 }
                 hosts.push(host);
             }
@@ -185,7 +197,10 @@ impl Inventory {
     fn zero_config(folder: &Path) -> Result<Inventory, InventoryError> {
         let mut hosts = Vec::new();
         for dir in sorted_dirs(folder)? {
-            let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             let mut host = Host {
                 name: name.clone(),
                 roles: Vec::new(),
@@ -206,7 +221,10 @@ impl Inventory {
                 folder.display()
             )));
         }
-        Ok(Inventory { hosts, baselines: None })
+        Ok(Inventory {
+            hosts,
+            baselines: None,
+        })
     }
 }
 
@@ -214,7 +232,10 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, InventoryError> {
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, InventoryError> {
     toml::from_str(text).map_err(|err| {
         let (line, column) = err
             .span()

@@ -1,4 +1,5 @@
 //! Test support shared by unit tests: the real-world corpus beside the repository.
+#![allow(dead_code)] // used by the collectors' corpus tests as they land
 
 use std::path::PathBuf;
 
@@ -29,9 +30,18 @@ pub fn corpus_files(format: &str) -> Vec<PathBuf> {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|r| r.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
-    assert!(!files.is_empty(), "corpus folder {} holds no files", dir.display());
+    assert!(
+        !files.is_empty(),
+        "corpus folder {} holds no files",
+        dir.display()
+    );
     files
 }

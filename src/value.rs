@@ -64,9 +64,12 @@ impl Value {
             Value::Integer(n) => Some(i128::from(*n)),
             Value::Boolean(b) => Some(i128::from(*b)),
             Value::String(s) | Value::ExpandString(s) => parse_integer(s),
-            Value::Raw { type_code: 5, bytes } if bytes.len() == 4 => Some(i128::from(
-                u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
-            )),
+            Value::Raw {
+                type_code: 5,
+                bytes,
+            } if bytes.len() == 4 => Some(i128::from(u32::from_be_bytes([
+                bytes[0], bytes[1], bytes[2], bytes[3],
+            ]))),
             _ => None,
         }
     }

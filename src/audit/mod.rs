@@ -7,7 +7,7 @@ use crate::collect::{self, Address, Collected, Diagnostic, HostFiles};
 use crate::inventory::{Host, Inventory};
 use crate::report::{Finding, HostReport, Report, Status};
 use chrono::{DateTime, Utc};
-use operator::{comparable_text, compare, default_as_value, Comparison};
+use operator::{Comparison, comparable_text, compare, default_as_value};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -48,21 +48,34 @@ pub fn collect_host(host: &Host, baseline: &ResolvedBaseline) -> Result<Collecte
         return Err(problem.clone());
     }
     if !host.path.is_dir() {
-        return Err(format!("export folder {} does not exist", host.display_path));
+        return Err(format!(
+            "export folder {} does not exist",
+            host.display_path
+        ));
     }
     let (files, walk_diagnostics) = collect::walk::host_files(&host.path);
-    let host_files = HostFiles { root: &host.path, files: &files };
+    let host_files = HostFiles {
+        root: &host.path,
+        files: &files,
+    };
     let mut by_collector: BTreeMap<&str, Vec<&Address>> = BTreeMap::new();
     for setting in &baseline.settings {
-        by_collector.entry(setting.address.collector.as_str()).or_default().push(&setting.address);
+        by_collector
+            .entry(setting.address.collector.as_str())
+            .or_default()
+            .push(&setting.address);
     }
     let parts: Vec<Collected> = by_collector
         .par_iter()
         .filter_map(|(name, wanted)| collect::by_name(name).map(|c| c.collect(&host_files, wanted)))
         .collect();
-    let mut collected = Collected { diagnostics: walk_diagnostics, ..Collected::default() };
+    let mut collected = Collected {
+        diagnostics: walk_diagnostics,
+        ..Collected::default()
+    };
     for part in parts {
         collected.items.extend(part.items);
+        collected.instances.extend(part.instances);
         collected.diagnostics.extend(part.diagnostics);
         collected.files_read.extend(part.files_read);
     }
@@ -85,23 +98,43 @@ fn audit_host(host: &Host, baseline: Result<&ResolvedBaseline, &String>) -> Host
     let baseline = match baseline {
         Ok(b) => b,
         Err(message) => {
-            report.errors.push(Diagnostic::file(&host.display_path, message.clone()));
+            report
+                .errors
+                .push(Diagnostic::file(&host.display_path, message.clone()));
             return report;
         }
     };
-    report.templates = baseline.templates.iter().map(|(n, v)| format!("{n}@{v}")).collect();
+    report.templates = baseline
+        .templates
+        .iter()
+        .map(|(n, v)| format!("{n}@{v}"))
+        .collect();
     // A bug in one host's parsing must not take the fleet down with it.
-    let collected = std::panic::catch_unwind(|| collect_host(host, baseline)).unwrap_or_else(|_| {
-        Err("internal error while reading this host's exports; please report this as a bug".into())
-    });
+    let collected =
+        std::panic::catch_unwind(|| collect_host(host, baseline)).unwrap_or_else(|_| {
+            Err(
+                "internal error while reading this host's exports; please report this as a bug"
+                    .into(),
+            )
+        });
     match collected {
         Ok(collected) => {
-            report.findings = baseline.settings.iter().map(|s| evaluate(s, &collected)).collect();
+            report.findings = baseline
+                .settings
+                .iter()
+                .flat_map(|s| evaluate_all(s, &collected))
+                .collect();
             report.errors = collected.diagnostics;
         }
         Err(message) => {
-            report.findings = baseline.settings.iter().map(|s| error_finding(s, &message)).collect();
-            report.errors.push(Diagnostic::file(&host.display_path, message));
+            report.findings = baseline
+                .settings
+                .iter()
+                .map(|s| error_finding(s, &message))
+                .collect();
+            report
+                .errors
+                .push(Diagnostic::file(&host.display_path, message));
         }
     }
     report
@@ -111,6 +144,7 @@ fn base_finding(setting: &ResolvedSetting, status: Status) -> Finding {
     let origin = setting.effective_origin();
     Finding {
         setting: setting.id.clone(),
+        instance: None,
         title: setting.title.clone(),
         status,
         severity: setting.severity,
@@ -137,13 +171,20 @@ fn error_finding(setting: &ResolvedSetting, message: &str) -> Finding {
 /// The diagnostic that explains why an item could not be read, if any: one naming the
 /// exact item always counts; one naming only the location, or only the file, counts when
 /// the item is absent.
-fn blocking_diagnostic<'d>(setting: &ResolvedSetting, collected: &'d Collected, present: bool) -> Option<&'d Diagnostic> {
+fn blocking_diagnostic<'d>(
+    setting: &ResolvedSetting,
+    collected: &'d Collected,
+    present: bool,
+) -> Option<&'d Diagnostic> {
     let (location, name) = setting.address.lookup_key(true);
-    collected.diagnostics.iter().find(|d| match (&d.location, &d.name) {
-        (Some(l), Some(n)) => l.to_lowercase() == location && n.to_lowercase() == name,
-        (Some(l), None) => !present && l.to_lowercase() == location,
-        (None, _) => !present && d.line == 0 && reads_file(setting, d),
-    })
+    collected
+        .diagnostics
+        .iter()
+        .find(|d| match (&d.location, &d.name) {
+            (Some(l), Some(n)) => l.to_lowercase() == location && n.to_lowercase() == name,
+            (Some(l), None) => !present && l.to_lowercase() == location,
+            (None, _) => !present && d.line == 0 && reads_file(setting, d),
+        })
 }
 
 fn reads_file(setting: &ResolvedSetting, diagnostic: &Diagnostic) -> bool {
@@ -152,6 +193,33 @@ fn reads_file(setting: &ResolvedSetting, diagnostic: &Diagnostic) -> bool {
         || globset::Glob::new(&setting.address.file)
             .map(|g| g.compile_matcher().is_match(&file) || file.ends_with(&setting.address.file))
             .unwrap_or(false)
+}
+
+/// The verdicts for one setting: one, or one per selected object for settings that select
+/// many objects.
+pub fn evaluate_all(setting: &ResolvedSetting, collected: &Collected) -> Vec<Finding> {
+    let Some(instances) = collected.instances.get(&setting.address) else {
+        return vec![evaluate(setting, collected)];
+    };
+    if instances.is_empty() {
+        let mut finding = absent(setting);
+        finding.detail = Some(format!(
+            "no object matched; {}",
+            finding.detail.unwrap_or_default()
+        ));
+        return vec![finding];
+    }
+    instances
+        .iter()
+        .map(|(label, item)| {
+            let mut finding = match item {
+                Some(item) => evaluate_present(setting, item),
+                None => absent(setting),
+            };
+            finding.instance = Some(label.clone());
+            finding
+        })
+        .collect()
 }
 
 /// The verdict for one setting.
@@ -169,6 +237,10 @@ pub fn evaluate(setting: &ResolvedSetting, collected: &Collected) -> Finding {
     let Some(item) = item else {
         return absent(setting);
     };
+    evaluate_present(setting, item)
+}
+
+fn evaluate_present(setting: &ResolvedSetting, item: &collect::Item) -> Finding {
     if setting.op == crate::baseline::Operator::Absent {
         let mut finding = base_finding(setting, Status::Noncompliant);
         finding.detail = Some("present, but must be absent".into());
@@ -185,7 +257,9 @@ pub fn evaluate(setting: &ResolvedSetting, collected: &Collected) -> Finding {
 
 fn fill_actual(finding: &mut Finding, value: &crate::value::Value) {
     let text = match value {
-        crate::value::Value::String(s) if s.contains('\n') => format!("<{} bytes of text>", s.len()),
+        crate::value::Value::String(s) if s.contains('\n') => {
+            format!("<{} bytes of text>", s.len())
+        }
         other => other.to_string(),
     };
     finding.actual = Some(text);

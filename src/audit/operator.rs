@@ -5,7 +5,7 @@
 //! unless the setting says `ignore_case`.
 
 use crate::baseline::{Operator, ResolvedSetting};
-use crate::value::{parse_integer, Value};
+use crate::value::{Value, parse_integer};
 use std::cmp::Ordering;
 use toml::Value as Expected;
 
@@ -47,7 +47,10 @@ fn scalar_eq(expected: &Expected, actual: &Value, ignore_case: bool) -> Result<b
         Expected::Boolean(b) => actual_bool(actual).map(|a| a == *b),
         Expected::String(s) => {
             // A numeric value compares numerically with numeric text ("16" or "0x10").
-            if matches!(actual, Value::Dword(_) | Value::Qword(_) | Value::Integer(_)) {
+            if matches!(
+                actual,
+                Value::Dword(_) | Value::Qword(_) | Value::Integer(_)
+            ) {
                 if let (Some(e), Some(a)) = (parse_integer(s), actual.as_integer()) {
                     return Ok(e == a);
                 }
@@ -91,12 +94,22 @@ fn expected_text(expected: &Expected) -> String {
     }
 }
 
-fn list_eq(expected: &[Expected], actual: &Value, setting: &ResolvedSetting) -> Result<bool, String> {
+fn list_eq(
+    expected: &[Expected],
+    actual: &Value,
+    setting: &ResolvedSetting,
+) -> Result<bool, String> {
     let actual_items = actual.as_list();
     if actual_items.len() != expected.len() {
         return Ok(false);
     }
-    let norm = |s: &str| if setting.ignore_case { s.to_lowercase() } else { s.to_string() };
+    let norm = |s: &str| {
+        if setting.ignore_case {
+            s.to_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
     let mut want: Vec<String> = expected.iter().map(|e| norm(&expected_text(e))).collect();
     let mut have: Vec<String> = actual_items.iter().map(|s| norm(s)).collect();
     if setting.unordered {
@@ -112,7 +125,12 @@ fn equals(expected: &Expected, actual: &Value, setting: &ResolvedSetting) -> Res
         scalar if actual.is_list() => {
             // A one-element list equals its element.
             let items = actual.as_list();
-            Ok(items.len() == 1 && scalar_eq(scalar, &Value::String(items[0].clone()), setting.ignore_case)?)
+            Ok(items.len() == 1
+                && scalar_eq(
+                    scalar,
+                    &Value::String(items[0].clone()),
+                    setting.ignore_case,
+                )?)
         }
         scalar => scalar_eq(scalar, actual, setting.ignore_case),
     }
@@ -137,7 +155,10 @@ fn numeric_order(expected: &Expected, actual: &Value) -> Result<Ordering, String
 /// Compares dotted versions component by component; missing components count as 0.
 pub fn compare_versions(actual: &str, expected: &str) -> Option<Ordering> {
     let parse = |v: &str| -> Option<Vec<u64>> {
-        v.trim().split('.').map(|p| p.trim().parse::<u64>().ok()).collect()
+        v.trim()
+            .split('.')
+            .map(|p| p.trim().parse::<u64>().ok())
+            .collect()
     };
     let (a, e) = (parse(actual)?, parse(expected)?);
     let len = a.len().max(e.len());
@@ -174,10 +195,11 @@ pub fn compare(setting: &ResolvedSetting, actual: &Value) -> Comparison {
         Operator::GreaterThan => verdict(numeric_order(expected, actual).map(Ordering::is_gt)),
         Operator::GreaterOrEqual => verdict(numeric_order(expected, actual).map(Ordering::is_ge)),
         Operator::InRange => match expected {
-            Expected::Array(bounds) if bounds.len() == 2 => verdict(
-                numeric_order(&bounds[0], actual)
-                    .and_then(|lo| numeric_order(&bounds[1], actual).map(|hi| lo.is_ge() && hi.is_le())),
-            ),
+            Expected::Array(bounds) if bounds.len() == 2 => {
+                verdict(numeric_order(&bounds[0], actual).and_then(|lo| {
+                    numeric_order(&bounds[1], actual).map(|hi| lo.is_ge() && hi.is_le())
+                }))
+            }
             _ => Comparison::Invalid("in-range needs [min, max]".into()),
         },
         Operator::OneOf => match expected {
@@ -196,13 +218,15 @@ pub fn compare(setting: &ResolvedSetting, actual: &Value) -> Comparison {
         },
         Operator::Matches => match &setting.regex {
             // Lists pass when any element matches.
-            Some(regex) => verdict(Ok(actual.as_list().iter().any(|s| regex.is_match(s)) || regex.is_match(&comparable_text(actual)))),
+            Some(regex) => verdict(Ok(actual.as_list().iter().any(|s| regex.is_match(s))
+                || regex.is_match(&comparable_text(actual)))),
             None => Comparison::Invalid("matches needs a valid regex".into()),
         },
         Operator::Contains => {
             if actual.is_list() {
                 verdict(Ok(actual.as_list().iter().any(|item| {
-                    scalar_eq(expected, &Value::String(item.clone()), setting.ignore_case).unwrap_or(false)
+                    scalar_eq(expected, &Value::String(item.clone()), setting.ignore_case)
+                        .unwrap_or(false)
                 })))
             } else {
                 let (hay, needle) = (comparable_text(actual), expected_text(expected));
@@ -231,7 +255,12 @@ pub fn compare(setting: &ResolvedSetting, actual: &Value) -> Comparison {
 fn compare_content(setting: &ResolvedSetting, reference: &str, actual: &Value) -> Comparison {
     let actual_text = match actual {
         Value::String(s) => s.replace("\r\n", "\n"),
-        other => return Comparison::Invalid(format!("expected file content, found {}", other.type_name())),
+        other => {
+            return Comparison::Invalid(format!(
+                "expected file content, found {}",
+                other.type_name()
+            ));
+        }
     };
     let reference = reference.replace("\r\n", "\n");
     let same = actual_text == reference;

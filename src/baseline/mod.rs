@@ -120,7 +120,10 @@ impl Catalog {
             }
             for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
                 let entry = entry.map_err(|e| BaselineError::Read {
-                    path: e.path().map(Path::to_path_buf).unwrap_or_else(|| path.clone()),
+                    path: e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| path.clone()),
                     source: e.into(),
                 })?;
                 if entry.file_type().is_file()

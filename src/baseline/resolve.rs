@@ -1,7 +1,9 @@
 //! Resolving a host's baseline: its role templates (with everything they extend), then its
 //! hardware overlay; settings merge by id and overlays may override or disable them.
 
-use super::schema::{AbsentRule, Category, Operator, OverrideDef, SettingDef, Severity, WhenAbsentDef};
+use super::schema::{
+    AbsentRule, Category, Operator, OverrideDef, SettingDef, Severity, WhenAbsentDef,
+};
 use super::{Catalog, Template};
 use crate::collect::{self, Address};
 use regex::Regex;
@@ -88,7 +90,11 @@ pub fn toml_value_text(value: &toml::Value) -> String {
         toml::Value::String(s) => s.clone(),
         toml::Value::Array(items) => format!(
             "[{}]",
-            items.iter().map(toml_value_text).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(toml_value_text)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         toml::Value::Table(t) => {
             let parts: Vec<_> = t
@@ -123,7 +129,11 @@ impl ResolvedBaseline {
 impl Catalog {
     /// Templates in application order for a role/hardware combination: every template's
     /// parents before it, each template once.
-    pub fn chain(&self, roles: &[String], hardware: Option<&str>) -> Result<Vec<&Template>, String> {
+    pub fn chain(
+        &self,
+        roles: &[String],
+        hardware: Option<&str>,
+    ) -> Result<Vec<&Template>, String> {
         let mut roots = Vec::new();
         for role in roles {
             let template = self
@@ -164,7 +174,11 @@ impl Catalog {
         stack.push(name);
         for parent in &template.def.extends {
             let parent_template = self.templates.get(parent.get_ref()).ok_or_else(|| {
-                format!("template `{}` extends unknown template `{}`", template.name(), parent.get_ref())
+                format!(
+                    "template `{}` extends unknown template `{}`",
+                    template.name(),
+                    parent.get_ref()
+                )
             })?;
             self.linearize(parent_template, stack, out)?;
         }
@@ -174,7 +188,11 @@ impl Catalog {
     }
 
     /// Resolves the baseline for a host with these roles and hardware type.
-    pub fn resolve(&self, roles: &[String], hardware: Option<&str>) -> Result<ResolvedBaseline, String> {
+    pub fn resolve(
+        &self,
+        roles: &[String],
+        hardware: Option<&str>,
+    ) -> Result<ResolvedBaseline, String> {
         let chain = self.chain(roles, hardware)?;
         let mut settings: Vec<ResolvedSetting> = Vec::new();
         let mut disabled: Vec<String> = Vec::new();
@@ -228,14 +246,19 @@ fn origin(template: &Template, offset: usize, note: Option<String>) -> Origin {
 }
 
 /// Turns a validated setting definition into its resolved form.
-pub(crate) fn resolve_setting(template: &Template, def: &SettingDef, offset: usize) -> Result<ResolvedSetting, String> {
+pub(crate) fn resolve_setting(
+    template: &Template,
+    def: &SettingDef,
+    offset: usize,
+) -> Result<ResolvedSetting, String> {
     let source = def.source.get_ref();
     let address = parse_source(source)?;
     let op = def.op.as_ref().map_or(Operator::Equals, |o| *o.get_ref());
     let expected = def.expected.as_ref().map(|e| e.get_ref().clone());
     let regex = match (op, &expected) {
         (Operator::Matches, Some(toml::Value::String(pattern))) => Some(
-            Regex::new(pattern).map_err(|e| format!("setting `{}`: invalid regex: {e}", def.id.get_ref()))?,
+            Regex::new(pattern)
+                .map_err(|e| format!("setting `{}`: invalid regex: {e}", def.id.get_ref()))?,
         ),
         _ => None,
     };
@@ -244,7 +267,11 @@ pub(crate) fn resolve_setting(template: &Template, def: &SettingDef, offset: usi
             let dir = template.path.parent().unwrap_or(std::path::Path::new("."));
             let path = dir.join(file.get_ref());
             Some(std::fs::read_to_string(&path).map_err(|e| {
-                format!("setting `{}`: cannot read expected_file {}: {e}", def.id.get_ref(), path.display())
+                format!(
+                    "setting `{}`: cannot read expected_file {}: {e}",
+                    def.id.get_ref(),
+                    path.display()
+                )
             })?)
         }
         None => None,
@@ -276,12 +303,20 @@ pub fn parse_source(source: &toml::Table) -> Result<Address, String> {
     let kind = collect::field(source, "type")?.ok_or("source needs a `type`")?;
     let collector = collect::by_name(kind).ok_or_else(|| {
         let known: Vec<_> = collect::registry().iter().map(|c| c.name()).collect();
-        format!("unknown source type `{kind}`; known types: {}", known.join(", "))
+        format!(
+            "unknown source type `{kind}`; known types: {}",
+            known.join(", ")
+        )
     })?;
     collector.parse_address(source)
 }
 
-fn apply_override(setting: &mut ResolvedSetting, template: &Template, ov: &OverrideDef, offset: usize) {
+fn apply_override(
+    setting: &mut ResolvedSetting,
+    template: &Template,
+    ov: &OverrideDef,
+    offset: usize,
+) {
     let mut changes = Vec::new();
     if let Some(op) = &ov.op {
         setting.op = *op.get_ref();

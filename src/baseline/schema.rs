@@ -164,7 +164,9 @@ impl Severity {
     }
 
     pub fn parse(text: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|s| s.label().eq_ignore_ascii_case(text))
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.label().eq_ignore_ascii_case(text))
     }
 }
 

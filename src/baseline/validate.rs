@@ -17,7 +17,10 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
             if let Some(other) = roles.insert(role.get_ref().to_lowercase(), template.name()) {
                 problems.push(template.problem(
                     role.span().start,
-                    format!("role `{}` is also defined by template `{other}`", role.get_ref()),
+                    format!(
+                        "role `{}` is also defined by template `{other}`",
+                        role.get_ref()
+                    ),
                 ));
             }
         }
@@ -25,7 +28,10 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
             if let Some(other) = hardware.insert(hw.get_ref().to_lowercase(), template.name()) {
                 problems.push(template.problem(
                     hw.span().start,
-                    format!("hardware type `{}` is also overlaid by template `{other}`", hw.get_ref()),
+                    format!(
+                        "hardware type `{}` is also overlaid by template `{other}`",
+                        hw.get_ref()
+                    ),
                 ));
             }
         }
@@ -79,7 +85,12 @@ fn check_template(catalog: &Catalog, template: &Template, problems: &mut Vec<Pro
     }
     // Overrides must name an inherited setting, and no two parents may define one id.
     if chain_ok && problems.iter().all(|p| p.file != template.path) {
-        let roles: Vec<String> = template.def.role.iter().map(|r| r.get_ref().clone()).collect();
+        let roles: Vec<String> = template
+            .def
+            .role
+            .iter()
+            .map(|r| r.get_ref().clone())
+            .collect();
         let hardware = template.def.hardware.as_ref().map(|h| h.get_ref().as_str());
         if !roles.is_empty() || hardware.is_some() {
             if let Err(message) = catalog.resolve(&roles, hardware) {
@@ -91,7 +102,10 @@ fn check_template(catalog: &Catalog, template: &Template, problems: &mut Vec<Pro
 
 fn check_setting(template: &Template, def: &SettingDef, problems: &mut Vec<Problem>) {
     if let Err(message) = parse_source(def.source.get_ref()) {
-        problems.push(template.problem(def.source.span().start, format!("setting `{}`: {message}", def.id.get_ref())));
+        problems.push(template.problem(
+            def.source.span().start,
+            format!("setting `{}`: {message}", def.id.get_ref()),
+        ));
     }
     let op = def.op.as_ref().map_or(Operator::Equals, |o| *o.get_ref());
     let offset = def
@@ -101,57 +115,119 @@ fn check_setting(template: &Template, def: &SettingDef, problems: &mut Vec<Probl
         .or_else(|| def.op.as_ref().map(|o| o.span().start))
         .unwrap_or(def.id.span().start);
     if def.expected.is_some() && def.expected_file.is_some() {
-        problems.push(template.problem(offset, format!("setting `{}`: give `expected` or `expected_file`, not both", def.id.get_ref())));
+        problems.push(template.problem(
+            offset,
+            format!(
+                "setting `{}`: give `expected` or `expected_file`, not both",
+                def.id.get_ref()
+            ),
+        ));
     }
     if let Some(file) = &def.expected_file {
         let dir = template.path.parent().unwrap_or(std::path::Path::new("."));
         if !dir.join(file.get_ref()).is_file() {
-            problems.push(template.problem(file.span().start, format!("expected_file `{}` not found beside the template", file.get_ref())));
+            problems.push(template.problem(
+                file.span().start,
+                format!(
+                    "expected_file `{}` not found beside the template",
+                    file.get_ref()
+                ),
+            ));
         }
         if op != Operator::Equals && op != Operator::NotEquals {
-            problems.push(template.problem(file.span().start, format!("expected_file works with equals or not-equals, not {}", op.label())));
+            problems.push(template.problem(
+                file.span().start,
+                format!(
+                    "expected_file works with equals or not-equals, not {}",
+                    op.label()
+                ),
+            ));
         }
     }
-    if let Err(message) = check_expected(op, def.expected.as_ref().map(|e| e.get_ref()), def.expected_file.is_some()) {
-        problems.push(template.problem(offset, format!("setting `{}`: {message}", def.id.get_ref())));
+    if let Err(message) = check_expected(
+        op,
+        def.expected.as_ref().map(|e| e.get_ref()),
+        def.expected_file.is_some(),
+    ) {
+        problems
+            .push(template.problem(offset, format!("setting `{}`: {message}", def.id.get_ref())));
     }
 }
 
 /// Whether an operator and its expected value agree.
-pub fn check_expected(op: Operator, expected: Option<&toml::Value>, has_file: bool) -> Result<(), String> {
+pub fn check_expected(
+    op: Operator,
+    expected: Option<&toml::Value>,
+    has_file: bool,
+) -> Result<(), String> {
     use toml::Value as V;
     let label = op.label();
-    let scalar = |v: &V| matches!(v, V::String(_) | V::Integer(_) | V::Boolean(_) | V::Float(_));
+    let scalar = |v: &V| {
+        matches!(
+            v,
+            V::String(_) | V::Integer(_) | V::Boolean(_) | V::Float(_)
+        )
+    };
     match (op, expected) {
         (Operator::Exists | Operator::Absent, None) => Ok(()),
-        (Operator::Exists | Operator::Absent, Some(_)) => Err(format!("operator {label} takes no expected value")),
+        (Operator::Exists | Operator::Absent, Some(_)) => {
+            Err(format!("operator {label} takes no expected value"))
+        }
         (_, None) if has_file => Ok(()),
         (_, None) => Err(format!("operator {label} needs an expected value")),
-        (Operator::Equals | Operator::NotEquals, Some(V::Array(items))) if items.iter().all(scalar) => Ok(()),
-        (Operator::Equals | Operator::NotEquals | Operator::Contains, Some(v)) if scalar(v) => Ok(()),
+        (Operator::Equals | Operator::NotEquals, Some(V::Array(items)))
+            if items.iter().all(scalar) =>
+        {
+            Ok(())
+        }
+        (Operator::Equals | Operator::NotEquals | Operator::Contains, Some(v)) if scalar(v) => {
+            Ok(())
+        }
         (
-            Operator::LessThan | Operator::LessOrEqual | Operator::GreaterThan | Operator::GreaterOrEqual,
+            Operator::LessThan
+            | Operator::LessOrEqual
+            | Operator::GreaterThan
+            | Operator::GreaterOrEqual,
             Some(V::Integer(_) | V::Float(_)),
         ) => Ok(()),
         (Operator::InRange, Some(V::Array(items))) => match items.as_slice() {
             [V::Integer(min), V::Integer(max)] if min <= max => Ok(()),
-            [V::Integer(_), V::Integer(_)] => Err("in-range needs [min, max] with min <= max".into()),
+            [V::Integer(_), V::Integer(_)] => {
+                Err("in-range needs [min, max] with min <= max".into())
+            }
             _ => Err("in-range needs [min, max] with two integers".into()),
         },
-        (Operator::OneOf, Some(V::Array(items))) if !items.is_empty() && items.iter().all(scalar) => Ok(()),
-        (Operator::Matches, Some(V::String(pattern))) => regex::Regex::new(pattern)
-            .map(|_| ())
-            .map_err(|e| format!("invalid regex: {}", e.to_string().lines().last().unwrap_or_default())),
-        (Operator::VersionAtLeast | Operator::VersionAtMost, Some(V::String(v))) if is_dotted_version(v) => Ok(()),
+        (Operator::OneOf, Some(V::Array(items)))
+            if !items.is_empty() && items.iter().all(scalar) =>
+        {
+            Ok(())
+        }
+        (Operator::Matches, Some(V::String(pattern))) => {
+            regex::Regex::new(pattern).map(|_| ()).map_err(|e| {
+                format!(
+                    "invalid regex: {}",
+                    e.to_string().lines().last().unwrap_or_default()
+                )
+            })
+        }
+        (Operator::VersionAtLeast | Operator::VersionAtMost, Some(V::String(v)))
+            if is_dotted_version(v) =>
+        {
+            Ok(())
+        }
         (_, Some(v)) => Err(format!(
             "operator {label} cannot take a {} as expected value{}",
             v.type_str(),
             match op {
-                Operator::LessThan | Operator::LessOrEqual | Operator::GreaterThan | Operator::GreaterOrEqual => " (needs a number)",
+                Operator::LessThan
+                | Operator::LessOrEqual
+                | Operator::GreaterThan
+                | Operator::GreaterOrEqual => " (needs a number)",
                 Operator::InRange => " (needs [min, max])",
                 Operator::OneOf => " (needs a non-empty array)",
                 Operator::Matches => " (needs a regex string)",
-                Operator::VersionAtLeast | Operator::VersionAtMost => " (needs a dotted version string such as \"8.1.240.6\")",
+                Operator::VersionAtLeast | Operator::VersionAtMost =>
+                    " (needs a dotted version string such as \"8.1.240.6\")",
                 _ => "",
             }
         )),
@@ -161,12 +237,18 @@ pub fn check_expected(op: Operator, expected: Option<&toml::Value>, has_file: bo
 fn is_semver(text: &str) -> bool {
     let core = text.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<_> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `8.1.240.6`: dot-separated unsigned numbers.
 pub fn is_dotted_version(text: &str) -> bool {
-    !text.is_empty() && text.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    !text.is_empty()
+        && text
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -180,8 +262,22 @@ mod tests {
         assert!(check_expected(Operator::Equals, Some(&int), false).is_ok());
         assert!(check_expected(Operator::LessThan, Some(&text), false).is_err());
         assert!(check_expected(Operator::Exists, Some(&int), false).is_err());
-        assert!(check_expected(Operator::Matches, Some(&toml::Value::String("(".into())), false).is_err());
-        assert!(check_expected(Operator::VersionAtLeast, Some(&toml::Value::String("8.1.240".into())), false).is_ok());
+        assert!(
+            check_expected(
+                Operator::Matches,
+                Some(&toml::Value::String("(".into())),
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            check_expected(
+                Operator::VersionAtLeast,
+                Some(&toml::Value::String("8.1.240".into())),
+                false
+            )
+            .is_ok()
+        );
         assert!(check_expected(Operator::VersionAtLeast, Some(&text), false).is_err());
         let range = toml::Value::Array(vec![toml::Value::Integer(5), toml::Value::Integer(1)]);
         assert!(check_expected(Operator::InRange, Some(&range), false).is_err());

@@ -12,8 +12,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "confaudit", version, about = "Audit server exports against role and hardware baseline templates")]
-#[command(after_help = "Exit codes: 0 compliant, 1 noncompliant at or above --fail-on, 2 usage or baseline error, 3 some sources could not be read.")]
+#[command(
+    name = "confaudit",
+    version,
+    about = "Audit server exports against role and hardware baseline templates"
+)]
+#[command(
+    after_help = "Exit codes: 0 compliant, 1 noncompliant at or above --fail-on, 2 usage or baseline error, 3 some sources could not be read."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -131,7 +137,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { ExitStatus::UsageOrBaseline.code() } else { 0 });
+            return ExitCode::from(if err.use_stderr() {
+                ExitStatus::UsageOrBaseline.code()
+            } else {
+                0
+            });
         }
     };
     let stdout_is_terminal = std::io::stdout().is_terminal();
@@ -154,7 +164,13 @@ pub fn main() -> ExitCode {
             &mut stdout,
             &mut log,
         ),
-        Command::Collect(args) => commands::collect::run(&args.paths, args.format.into(), args.output.as_deref(), &mut stdout, &mut log),
+        Command::Collect(args) => commands::collect::run(
+            &args.paths,
+            args.format.into(),
+            args.output.as_deref(),
+            &mut stdout,
+            &mut log,
+        ),
         Command::Validate(args) => commands::validate::run(&args.paths, &mut stdout, &mut log),
         Command::Explain(args) => commands::explain::run(
             &args.fleet,

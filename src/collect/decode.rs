@@ -65,7 +65,11 @@ pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
         TextEncoding::Utf8Bom => encoding_rs::UTF_8.decode_with_bom_removal(bytes).0,
         TextEncoding::Utf16Le => encoding_rs::UTF_16LE.decode_with_bom_removal(bytes).0,
         TextEncoding::Utf16Be => encoding_rs::UTF_16BE.decode_with_bom_removal(bytes).0,
-        TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+        TextEncoding::Windows1252 => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     };
     (text, encoding)
 }

@@ -1,7 +1,10 @@
 //! Whole-file properties: existence, size, SHA-256, and content (compared with a reference
 //! file kept beside the template; a mismatch is reported as a unified diff).
 
-use super::{only_fields, required, Address, Collected, Collector, HostFiles, Item, Listing, ListedItem, Provenance};
+use super::{
+    Address, Collected, Collector, HostFiles, Item, ListedItem, Listing, Provenance, only_fields,
+    required,
+};
 use crate::value::Value;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -24,7 +27,10 @@ impl Collector for FileCollector {
         let file = required(source, "file")?;
         let check = required(source, "check")?;
         if !CHECKS.contains(&check) {
-            return Err(format!("check `{check}` is not one of: {}", CHECKS.join(", ")));
+            return Err(format!(
+                "check `{check}` is not one of: {}",
+                CHECKS.join(", ")
+            ));
         }
         Ok(Address {
             collector: self.name().into(),
@@ -54,7 +60,11 @@ impl Collector for FileCollector {
                         (*address).clone(),
                         Item {
                             value,
-                            provenance: Provenance { file: relative, line: 0, location: address.name.clone() },
+                            provenance: Provenance {
+                                file: relative,
+                                line: 0,
+                                location: address.name.clone(),
+                            },
                         },
                     );
                 }
@@ -79,10 +89,16 @@ impl Collector for FileCollector {
                     },
                     item: Item {
                         value,
-                        provenance: Provenance { file: relative_path.to_path_buf(), line: 0, location: String::new() },
+                        provenance: Provenance {
+                            file: relative_path.to_path_buf(),
+                            line: 0,
+                            location: String::new(),
+                        },
                     },
                 }),
-                Err(message) => listing.diagnostics.push(super::Diagnostic::file(relative_path, message)),
+                Err(message) => listing
+                    .diagnostics
+                    .push(super::Diagnostic::file(relative_path, message)),
             }
         }
         listing
@@ -93,24 +109,33 @@ fn file_property(path: &Path, check: &str) -> Result<Value, String> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     match check {
         "exists" => Ok(Value::Boolean(true)),
-        "size" => Ok(Value::Integer(i64::try_from(metadata.len()).unwrap_or(i64::MAX))),
+        "size" => Ok(Value::Integer(
+            i64::try_from(metadata.len()).unwrap_or(i64::MAX),
+        )),
         "sha256" => {
             let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
             let mut hasher = Sha256::new();
             let mut buffer = vec![0u8; 64 * 1024];
             loop {
-                let n = file.read(&mut buffer).map_err(|e| format!("cannot read: {e}"))?;
+                let n = file
+                    .read(&mut buffer)
+                    .map_err(|e| format!("cannot read: {e}"))?;
                 if n == 0 {
                     break;
                 }
                 hasher.update(&buffer[..n]);
             }
             let digest = hasher.finalize();
-            Ok(Value::String(digest.iter().map(|b| format!("{b:02x}")).collect()))
+            Ok(Value::String(
+                digest.iter().map(|b| format!("{b:02x}")).collect(),
+            ))
         }
         "content" => {
             if metadata.len() > MAX_CONTENT {
-                return Err(format!("{} bytes is too large to compare whole; check `sha256` instead", metadata.len()));
+                return Err(format!(
+                    "{} bytes is too large to compare whole; check `sha256` instead",
+                    metadata.len()
+                ));
             }
             let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
             Ok(Value::String(super::decode::decode(&bytes).0.into_owned()))

@@ -3,7 +3,10 @@
 //! the program that reads the file decides it.
 
 use super::decode::{decode, numbered_lines};
-use super::{field, only_fields, required, Address, Collected, Collector, Diagnostic, HostFiles, Item, ListedItem, Listing, Provenance};
+use super::{
+    Address, Collected, Collector, Diagnostic, HostFiles, Item, ListedItem, Listing, Provenance,
+    field, only_fields, required,
+};
 use crate::value::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +37,9 @@ fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
 
 fn strip_quotes(value: &str) -> &str {
     let v = value.trim();
-    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+    if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
         &v[1..v.len() - 1]
     } else {
         v
@@ -56,7 +61,11 @@ pub fn parse_ini(text: &str, file: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
         if let Some(rest) = line.strip_prefix('[') {
             match rest.find(']') {
                 Some(end) => section = rest[..end].trim().to_string(),
-                None => diagnostics.push(Diagnostic::line(file, line_no, format!("section header without `]`: {line}"))),
+                None => diagnostics.push(Diagnostic::line(
+                    file,
+                    line_no,
+                    format!("section header without `]`: {line}"),
+                )),
             }
             continue;
         }
@@ -68,7 +77,12 @@ pub fn parse_ini(text: &str, file: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
                 line: line_no,
             }),
             // A bare key (configparser's allow_no_value) is present with an empty value.
-            None => entries.push(Entry { section: section.clone(), key: line.to_string(), value: String::new(), line: line_no }),
+            None => entries.push(Entry {
+                section: section.clone(),
+                key: line.to_string(),
+                value: String::new(),
+                line: line_no,
+            }),
         }
     }
     (entries, diagnostics)
@@ -84,9 +98,16 @@ pub fn parse_key_value(text: &str) -> Vec<Entry> {
             }
             let (key, value) = match line.split_once('=') {
                 Some((k, v)) if !k.trim().contains(char::is_whitespace) => (k.trim(), v.trim()),
-                _ => line.split_once(char::is_whitespace).map_or((line, ""), |(k, v)| (k, v.trim())),
+                _ => line
+                    .split_once(char::is_whitespace)
+                    .map_or((line, ""), |(k, v)| (k, v.trim())),
             };
-            Some(Entry { section: String::new(), key: key.to_string(), value: strip_quotes(value).to_string(), line: line_no })
+            Some(Entry {
+                section: String::new(),
+                key: key.to_string(),
+                value: strip_quotes(value).to_string(),
+                line: line_no,
+            })
         })
         .collect()
 }
@@ -97,7 +118,10 @@ pub fn normalise_sysctl_key(key: &str) -> String {
     let key = key.trim();
     let first_sep = key.find(['.', '/']);
     match first_sep.map(|i| &key[i..=i]) {
-        Some("/") => key.replace('.', "\u{0}").replace('/', ".").replace('\u{0}', "/"),
+        Some("/") => key
+            .replace('.', "\u{0}")
+            .replace('/', ".")
+            .replace('\u{0}', "/"),
         _ => key.to_string(),
     }
 }
@@ -122,7 +146,11 @@ pub fn parse_sysctl(text: &str, file: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
             }),
             // `-key` with no value excludes a key from an earlier glob: not an assignment.
             None if raw.trim_start().starts_with('-') => {}
-            None => diagnostics.push(Diagnostic::line(file, line_no, format!("expected `key = value`, found `{line}`"))),
+            None => diagnostics.push(Diagnostic::line(
+                file,
+                line_no,
+                format!("expected `key = value`, found `{line}`"),
+            )),
         }
     }
     (entries, diagnostics)
@@ -139,14 +167,21 @@ pub fn parse_sshd(text: &str) -> Vec<Entry> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let split = line.find(|c: char| c.is_whitespace() || c == '=').unwrap_or(line.len());
+        let split = line
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(line.len());
         let keyword = &line[..split];
         let rest = line[split..].trim_start().trim_start_matches('=').trim();
         if keyword.eq_ignore_ascii_case("Match") {
             section = format!("Match {rest}");
             continue;
         }
-        entries.push(Entry { section: section.clone(), key: keyword.to_string(), value: strip_quotes(rest).to_string(), line: line_no });
+        entries.push(Entry {
+            section: section.clone(),
+            key: keyword.to_string(),
+            value: strip_quotes(rest).to_string(),
+            line: line_no,
+        });
     }
     entries
 }
@@ -164,7 +199,13 @@ fn select(
     wanted: &[&Address],
     collected: &mut Collected,
 ) {
-    let fold = |s: &str| if dialect.case_insensitive { s.to_lowercase() } else { s.to_string() };
+    let fold = |s: &str| {
+        if dialect.case_insensitive {
+            s.to_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
     let mut index: HashMap<(String, String), &(PathBuf, Entry)> = HashMap::new();
     for pair in entries {
         let key = (fold(&pair.1.section), fold(&pair.1.key));
@@ -184,14 +225,23 @@ fn select(
                 (*address).clone(),
                 Item {
                     value: Value::String(entry.value.clone()),
-                    provenance: Provenance { file: file.clone(), line: entry.line, location: entry.section.clone() },
+                    provenance: Provenance {
+                        file: file.clone(),
+                        line: entry.line,
+                        location: entry.section.clone(),
+                    },
                 },
             );
         }
     }
 }
 
-fn list_entries(collector: &str, relative: &Path, entries: Vec<Entry>, diagnostics: Vec<Diagnostic>) -> Listing {
+fn list_entries(
+    collector: &str,
+    relative: &Path,
+    entries: Vec<Entry>,
+    diagnostics: Vec<Diagnostic>,
+) -> Listing {
     Listing {
         items: entries
             .into_iter()
@@ -204,7 +254,11 @@ fn list_entries(collector: &str, relative: &Path, entries: Vec<Entry>, diagnosti
                 },
                 item: Item {
                     value: Value::String(e.value),
-                    provenance: Provenance { file: relative.to_path_buf(), line: e.line, location: e.section },
+                    provenance: Provenance {
+                        file: relative.to_path_buf(),
+                        line: e.line,
+                        location: e.section,
+                    },
                 },
             })
             .collect(),
@@ -212,12 +266,15 @@ fn list_entries(collector: &str, relative: &Path, entries: Vec<Entry>, diagnosti
     }
 }
 
+/// A dialect's parser: file text (and its path, for diagnostics) to entries.
+type ParseFn<'a> = &'a dyn Fn(&str, &Path) -> (Vec<Entry>, Vec<Diagnostic>);
+
 /// Reads every file a set of addresses names (grouped so each file is read once), in the
 /// order the dialect applies them.
 fn gather(
     host: &HostFiles<'_>,
     patterns: &[&str],
-    parse: &dyn Fn(&str, &Path) -> (Vec<Entry>, Vec<Diagnostic>),
+    parse: ParseFn<'_>,
     collected: &mut Collected,
 ) -> Vec<(PathBuf, Entry)> {
     let mut entries = Vec::new();
@@ -245,12 +302,16 @@ fn collect_per_file(
     dialect: &Dialect,
     host: &HostFiles<'_>,
     wanted: &[&Address],
-    parse: &dyn Fn(&str, &Path) -> (Vec<Entry>, Vec<Diagnostic>),
+    parse: ParseFn<'_>,
 ) -> Collected {
     let mut collected = Collected::default();
-    let mut by_file: std::collections::BTreeMap<&str, Vec<&Address>> = std::collections::BTreeMap::new();
+    let mut by_file: std::collections::BTreeMap<&str, Vec<&Address>> =
+        std::collections::BTreeMap::new();
     for address in wanted {
-        by_file.entry(address.file.as_str()).or_default().push(address);
+        by_file
+            .entry(address.file.as_str())
+            .or_default()
+            .push(address);
     }
     for (file, addresses) in by_file {
         let mut part = Collected::default();
@@ -292,7 +353,10 @@ impl Collector for IniCollector {
     }
 
     fn collect(&self, host: &HostFiles<'_>, wanted: &[&Address]) -> Collected {
-        let dialect = Dialect { winner: Winner::First, case_insensitive: true };
+        let dialect = Dialect {
+            winner: Winner::First,
+            case_insensitive: true,
+        };
         collect_per_file(&dialect, host, wanted, &|text, file| parse_ini(text, file))
     }
 
@@ -302,7 +366,10 @@ impl Collector for IniCollector {
                 let (entries, diagnostics) = parse_ini(&text, relative_path);
                 list_entries(self.name(), relative_path, entries, diagnostics)
             }
-            Err(d) => Listing { items: Vec::new(), diagnostics: vec![d] },
+            Err(d) => Listing {
+                items: Vec::new(),
+                diagnostics: vec![d],
+            },
         }
     }
 }
@@ -319,21 +386,30 @@ impl Collector for KeyValueCollector {
         only_fields(source, &["file", "key", "duplicates"])?;
         let duplicates = field(source, "duplicates")?.unwrap_or("last");
         if duplicates != "first" && duplicates != "last" {
-            return Err(format!("duplicates must be \"first\" or \"last\", found `{duplicates}`"));
+            return Err(format!(
+                "duplicates must be \"first\" or \"last\", found `{duplicates}`"
+            ));
         }
         Ok(Address {
             collector: self.name().into(),
             file: required(source, "file")?.replace('\\', "/"),
             // The winner rule travels in the location so two settings can read one file differently.
-            location: if duplicates == "first" { "first".into() } else { String::new() },
+            location: if duplicates == "first" {
+                "first".into()
+            } else {
+                String::new()
+            },
             name: required(source, "key")?.to_string(),
         })
     }
 
     fn claims(&self, relative_path: &Path) -> bool {
-        has_extension(relative_path, &["conf", "properties", "env"]) && !has_extension(relative_path, &["ini"])
+        has_extension(relative_path, &["conf", "properties", "env"])
+            && !has_extension(relative_path, &["ini"])
             && !relative_path.to_string_lossy().contains("sysctl")
-            && !relative_path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("sshd_config"))
+            && !relative_path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("sshd_config"))
     }
 
     fn collect(&self, host: &HostFiles<'_>, wanted: &[&Address]) -> Collected {
@@ -347,11 +423,22 @@ impl Collector for KeyValueCollector {
             if subset.is_empty() {
                 continue;
             }
-            let dialect = Dialect { winner, case_insensitive: false };
+            let dialect = Dialect {
+                winner,
+                case_insensitive: false,
+            };
             // Entries carry no section; match on key alone.
-            let normalized: Vec<Address> = subset.iter().map(|a| Address { location: String::new(), ..(*a).clone() }).collect();
+            let normalized: Vec<Address> = subset
+                .iter()
+                .map(|a| Address {
+                    location: String::new(),
+                    ..(*a).clone()
+                })
+                .collect();
             let refs: Vec<&Address> = normalized.iter().collect();
-            let part = collect_per_file(&dialect, host, &refs, &|text, _| (parse_key_value(text), Vec::new()));
+            let part = collect_per_file(&dialect, host, &refs, &|text, _| {
+                (parse_key_value(text), Vec::new())
+            });
             for (original, normal) in subset.iter().zip(&normalized) {
                 if let Some(item) = part.items.get(normal) {
                     collected.items.insert((*original).clone(), item.clone());
@@ -365,8 +452,16 @@ impl Collector for KeyValueCollector {
 
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         match read_text(root, relative_path) {
-            Ok(text) => list_entries(self.name(), relative_path, parse_key_value(&text), Vec::new()),
-            Err(d) => Listing { items: Vec::new(), diagnostics: vec![d] },
+            Ok(text) => list_entries(
+                self.name(),
+                relative_path,
+                parse_key_value(&text),
+                Vec::new(),
+            ),
+            Err(d) => Listing {
+                items: Vec::new(),
+                diagnostics: vec![d],
+            },
         }
     }
 }
@@ -393,7 +488,9 @@ impl Collector for SysctlCollector {
         only_fields(source, &["key", "file"])?;
         Ok(Address {
             collector: self.name().into(),
-            file: field(source, "file")?.unwrap_or_default().replace('\\', "/"),
+            file: field(source, "file")?
+                .unwrap_or_default()
+                .replace('\\', "/"),
             location: String::new(),
             name: normalise_sysctl_key(required(source, "key")?),
         })
@@ -405,8 +502,12 @@ impl Collector for SysctlCollector {
     }
 
     fn collect(&self, host: &HostFiles<'_>, wanted: &[&Address]) -> Collected {
-        let dialect = Dialect { winner: Winner::Last, case_insensitive: false };
-        let (explicit, default): (Vec<&Address>, Vec<&Address>) = wanted.iter().partition(|a| !a.file.is_empty());
+        let dialect = Dialect {
+            winner: Winner::Last,
+            case_insensitive: false,
+        };
+        let (explicit, default): (Vec<&Address>, Vec<&Address>) =
+            wanted.iter().partition(|a| !a.file.is_empty());
         let mut collected = collect_per_file(&dialect, host, &explicit, &|t, f| parse_sysctl(t, f));
         if !default.is_empty() {
             // Drop-ins with the same file name: /etc masks /run masks /usr/lib.
@@ -420,7 +521,11 @@ impl Collector for SysctlCollector {
             }
             files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
             for pattern in &SYSCTL_FILES[3..] {
-                files.extend(host.matching(pattern).into_iter().filter(|f| f.components().count() == pattern.split('/').count()));
+                files.extend(
+                    host.matching(pattern)
+                        .into_iter()
+                        .filter(|f| f.components().count() == pattern.split('/').count()),
+                );
             }
             let mut entries = Vec::new();
             for file in files {
@@ -442,7 +547,13 @@ impl Collector for SysctlCollector {
                         let matcher = glob.compile_matcher();
                         for address in &default {
                             if matcher.is_match(&address.name) {
-                                expanded.push((file.clone(), Entry { key: address.name.clone(), ..entry.clone() }));
+                                expanded.push((
+                                    file.clone(),
+                                    Entry {
+                                        key: address.name.clone(),
+                                        ..entry.clone()
+                                    },
+                                ));
                             }
                         }
                     }
@@ -461,7 +572,10 @@ impl Collector for SysctlCollector {
                 let (entries, diagnostics) = parse_sysctl(&text, relative_path);
                 list_entries(self.name(), relative_path, entries, diagnostics)
             }
-            Err(d) => Listing { items: Vec::new(), diagnostics: vec![d] },
+            Err(d) => Listing {
+                items: Vec::new(),
+                diagnostics: vec![d],
+            },
         }
     }
 }
@@ -481,25 +595,39 @@ impl Collector for SshdCollector {
         only_fields(source, &["key", "match", "file"])?;
         Ok(Address {
             collector: self.name().into(),
-            file: field(source, "file")?.unwrap_or(SSHD_DEFAULT).replace('\\', "/"),
-            location: field(source, "match")?.map(|m| format!("Match {}", m.trim())).unwrap_or_default(),
+            file: field(source, "file")?
+                .unwrap_or(SSHD_DEFAULT)
+                .replace('\\', "/"),
+            location: field(source, "match")?
+                .map(|m| format!("Match {}", m.trim()))
+                .unwrap_or_default(),
             name: required(source, "key")?.to_string(),
         })
     }
 
     fn claims(&self, relative_path: &Path) -> bool {
-        relative_path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("sshd_config"))
+        relative_path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("sshd_config"))
     }
 
     fn collect(&self, host: &HostFiles<'_>, wanted: &[&Address]) -> Collected {
-        let dialect = Dialect { winner: Winner::First, case_insensitive: true };
-        collect_per_file(&dialect, host, wanted, &|text, _| (parse_sshd(text), Vec::new()))
+        let dialect = Dialect {
+            winner: Winner::First,
+            case_insensitive: true,
+        };
+        collect_per_file(&dialect, host, wanted, &|text, _| {
+            (parse_sshd(text), Vec::new())
+        })
     }
 
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         match read_text(root, relative_path) {
             Ok(text) => list_entries(self.name(), relative_path, parse_sshd(&text), Vec::new()),
-            Err(d) => Listing { items: Vec::new(), diagnostics: vec![d] },
+            Err(d) => Listing {
+                items: Vec::new(),
+                diagnostics: vec![d],
+            },
         }
     }
 }
@@ -510,18 +638,44 @@ mod tests {
 
     #[test]
     fn ini_first_value_wins_names_are_case_insensitive() {
-        let (entries, diagnostics) = parse_ini("top=1\n[Net]\nMode = \"fast\" \n;c\n[net]\nmode=slow\nflag\n", Path::new("a.ini"));
+        let (entries, diagnostics) = parse_ini(
+            "top=1\n[Net]\nMode = \"fast\" \n;c\n[net]\nmode=slow\nflag\n",
+            Path::new("a.ini"),
+        );
         assert!(diagnostics.is_empty());
-        assert_eq!(entries[0], Entry { section: String::new(), key: "top".into(), value: "1".into(), line: 1 });
+        assert_eq!(
+            entries[0],
+            Entry {
+                section: String::new(),
+                key: "top".into(),
+                value: "1".into(),
+                line: 1
+            }
+        );
         assert_eq!(entries[1].value, "fast");
-        assert_eq!(entries[3], Entry { section: "net".into(), key: "flag".into(), value: String::new(), line: 7 });
+        assert_eq!(
+            entries[3],
+            Entry {
+                section: "net".into(),
+                key: "flag".into(),
+                value: String::new(),
+                line: 7
+            }
+        );
     }
 
     #[test]
     fn sysctl_keys_normalise_and_values_fold_whitespace() {
-        assert_eq!(normalise_sysctl_key("net/ipv4/conf/enp3s0.200/forwarding"), "net.ipv4.conf.enp3s0/200.forwarding");
-        assert_eq!(normalise_sysctl_key("net.ipv4.tcp_syncookies"), "net.ipv4.tcp_syncookies");
-        let (entries, diagnostics) = parse_sysctl("a.b=1\n-c.d = 2\t 3\n-e.f\nbad line\n", Path::new("x.conf"));
+        assert_eq!(
+            normalise_sysctl_key("net/ipv4/conf/enp3s0.200/forwarding"),
+            "net.ipv4.conf.enp3s0/200.forwarding"
+        );
+        assert_eq!(
+            normalise_sysctl_key("net.ipv4.tcp_syncookies"),
+            "net.ipv4.tcp_syncookies"
+        );
+        let (entries, diagnostics) =
+            parse_sysctl("a.b=1\n-c.d = 2\t 3\n-e.f\nbad line\n", Path::new("x.conf"));
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].value, "2 3");
         assert_eq!(diagnostics.len(), 1);
@@ -530,7 +684,9 @@ mod tests {
 
     #[test]
     fn sshd_match_blocks_are_kept_apart() {
-        let entries = parse_sshd("PermitRootLogin no\nMatch Group administrators\n  AuthorizedKeysFile x\nPort=22\n");
+        let entries = parse_sshd(
+            "PermitRootLogin no\nMatch Group administrators\n  AuthorizedKeysFile x\nPort=22\n",
+        );
         assert_eq!(entries[0].section, "");
         assert_eq!(entries[1].section, "Match Group administrators");
         assert_eq!(entries[2].key, "Port");
@@ -540,7 +696,10 @@ mod tests {
     #[test]
     fn key_value_accepts_equals_and_whitespace_forms() {
         let entries = parse_key_value("a=1\nb 2\n# c\nd = \"x y\"\n");
-        let pairs: Vec<_> = entries.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
+        let pairs: Vec<_> = entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .collect();
         assert_eq!(pairs, vec![("a", "1"), ("b", "2"), ("d", "x y")]);
     }
 }

@@ -142,6 +142,11 @@ impl std::fmt::Display for Address {
 #[derive(Debug, Default)]
 pub struct Collected {
     pub items: HashMap<Address, Item>,
+    /// For addresses that select many objects (every user object under an OU, every
+    /// instance of a WMI class): one entry per object, labelled (a DN, an instance key),
+    /// with the object's item, or `None` when that object lacks it. Each entry gets its own
+    /// verdict. An empty list means the selection matched no object.
+    pub instances: HashMap<Address, Vec<(String, Option<Item>)>>,
     pub diagnostics: Vec<Diagnostic>,
     /// Files the collector read, relative to the host folder (for `explain` and reports).
     pub files_read: Vec<PathBuf>,

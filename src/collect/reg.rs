@@ -1,6 +1,6 @@
 //! Windows registry `.reg` exports (placeholder until the parser lands).
 
-use super::{only_fields, required, Address, Collected, Collector, HostFiles, Listing};
+use super::{Address, Collected, Collector, HostFiles, Listing, only_fields, required};
 use std::path::Path;
 
 pub struct RegistryCollector;
@@ -21,7 +21,9 @@ impl Collector for RegistryCollector {
     }
 
     fn claims(&self, relative_path: &Path) -> bool {
-        relative_path.extension().is_some_and(|e| e.eq_ignore_ascii_case("reg"))
+        relative_path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("reg"))
     }
 
     fn collect(&self, _host: &HostFiles<'_>, _wanted: &[&Address]) -> Collected {

@@ -1,6 +1,6 @@
 //! `confaudit audit`: the scheduled compliance run.
 
-use super::{emit, load_fleet, Failure};
+use super::{Failure, emit, load_fleet};
 use crate::baseline::Severity;
 use crate::exit::ExitStatus;
 use crate::report::{self, Format};
@@ -23,7 +23,11 @@ pub struct Settings {
     pub run_time: DateTime<Utc>,
 }
 
-pub fn run(settings: &Settings, out: &mut dyn std::io::Write, log: &mut dyn FnMut(&str)) -> Result<ExitStatus, Failure> {
+pub fn run(
+    settings: &Settings,
+    out: &mut dyn std::io::Write,
+    log: &mut dyn FnMut(&str),
+) -> Result<ExitStatus, Failure> {
     let started = std::time::Instant::now();
     let (mut inventory, catalog) = load_fleet(&settings.fleet, &settings.baselines)?;
     if !settings.hosts.is_empty() {
@@ -49,7 +53,8 @@ pub fn run(settings: &Settings, out: &mut dyn std::io::Write, log: &mut dyn FnMu
         done.fetch_add(1, Ordering::Relaxed);
     });
     let color = settings.color && settings.output.is_none();
-    let bytes = report::render(&report, settings.format, color).map_err(|e| Failure::usage(e, None))?;
+    let bytes =
+        report::render(&report, settings.format, color).map_err(|e| Failure::usage(e, None))?;
     emit(&bytes, settings.output.as_deref(), out)?;
     if !settings.quiet {
         log(&format!(

@@ -1,8 +1,8 @@
 //! `confaudit explain`: for one host, which template gives each expected value and which
 //! file and line supplied the actual value.
 
-use super::{load_fleet, Failure};
-use crate::audit::{collect_host, evaluate};
+use super::{Failure, load_fleet};
+use crate::audit::{collect_host, evaluate_all};
 use crate::exit::ExitStatus;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,18 +19,36 @@ pub fn run(
         .hosts
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(host_name))
-        .ok_or_else(|| Failure::usage(format!("no host `{host_name}` in the fleet"), Some("`confaudit audit` lists the fleet's hosts")))?;
+        .ok_or_else(|| {
+            Failure::usage(
+                format!("no host `{host_name}` in the fleet"),
+                Some("`confaudit audit` lists the fleet's hosts"),
+            )
+        })?;
     let baseline = catalog
         .resolve(&host.roles, host.hardware.as_deref())
-        .map_err(|e| Failure::usage(e, Some("check the host's roles and hardware in the inventory")))?;
+        .map_err(|e| {
+            Failure::usage(
+                e,
+                Some("check the host's roles and hardware in the inventory"),
+            )
+        })?;
     let mut text = String::new();
     let _ = writeln!(text, "host:      {}", host.name);
     let _ = writeln!(text, "roles:     {}", host.roles.join(", "));
-    let _ = writeln!(text, "hardware:  {}", host.hardware.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        text,
+        "hardware:  {}",
+        host.hardware.as_deref().unwrap_or("-")
+    );
     let _ = writeln!(text, "exports:   {}", host.display_path);
     let _ = writeln!(text, "templates (applied in order):");
     for (name, version) in &baseline.templates {
-        let path = catalog.templates.get(name).map(|t| t.path.display().to_string()).unwrap_or_default();
+        let path = catalog
+            .templates
+            .get(name)
+            .map(|t| t.path.display().to_string())
+            .unwrap_or_default();
         let _ = writeln!(text, "  {name}@{version}  {}", path.replace('\\', "/"));
     }
     let settings: Vec<_> = baseline
@@ -52,7 +70,14 @@ pub fn run(
         let _ = writeln!(text, "  source:    {}", setting.address);
         let _ = writeln!(text, "  expected:  {}", setting.expected_text());
         let o = &setting.origin;
-        let _ = writeln!(text, "  defined:   {}@{} ({}:{})", o.template, o.version, o.file.display().to_string().replace('\\', "/"), o.line);
+        let _ = writeln!(
+            text,
+            "  defined:   {}@{} ({}:{})",
+            o.template,
+            o.version,
+            o.file.display().to_string().replace('\\', "/"),
+            o.line
+        );
         for ov in &setting.overrides {
             let _ = writeln!(
                 text,
@@ -66,17 +91,33 @@ pub fn run(
         }
         match &collected {
             Ok(collected) => {
-                let finding = evaluate(setting, collected);
-                let actual = finding.actual.as_deref().unwrap_or("(absent)");
-                let type_name = finding.actual_value.as_ref().map(|v| format!(" [{}]", v.type_name())).unwrap_or_default();
-                let _ = writeln!(text, "  actual:    {actual}{type_name}");
-                if let Some(p) = &finding.provenance {
-                    let location = if p.location.is_empty() { String::new() } else { format!(" [{}]", p.location) };
-                    let _ = writeln!(text, "  from:      {p}{location}");
-                }
-                let _ = writeln!(text, "  verdict:   {}", finding.status.label());
-                if let Some(detail) = &finding.detail {
-                    let _ = writeln!(text, "  detail:    {}", detail.trim_end().replace('\n', "\n             "));
+                for finding in evaluate_all(setting, collected) {
+                    if let Some(instance) = &finding.instance {
+                        let _ = writeln!(text, "  object:    {instance}");
+                    }
+                    let actual = finding.actual.as_deref().unwrap_or("(absent)");
+                    let type_name = finding
+                        .actual_value
+                        .as_ref()
+                        .map(|v| format!(" [{}]", v.type_name()))
+                        .unwrap_or_default();
+                    let _ = writeln!(text, "  actual:    {actual}{type_name}");
+                    if let Some(p) = &finding.provenance {
+                        let location = if p.location.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", p.location)
+                        };
+                        let _ = writeln!(text, "  from:      {p}{location}");
+                    }
+                    let _ = writeln!(text, "  verdict:   {}", finding.status.label());
+                    if let Some(detail) = &finding.detail {
+                        let _ = writeln!(
+                            text,
+                            "  detail:    {}",
+                            detail.trim_end().replace('\n', "\n             ")
+                        );
+                    }
                 }
             }
             Err(message) => {
@@ -85,5 +126,9 @@ pub fn run(
         }
     }
     super::emit(text.as_bytes(), None, out)?;
-    Ok(if collected.is_err() { ExitStatus::SourcesUnreadable } else { ExitStatus::Compliant })
+    Ok(if collected.is_err() {
+        ExitStatus::SourcesUnreadable
+    } else {
+        ExitStatus::Compliant
+    })
 }

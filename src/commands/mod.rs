@@ -23,7 +23,10 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn usage(error: impl Into<Box<dyn std::error::Error + Send + Sync>>, hint: Option<&str>) -> Failure {
+    pub fn usage(
+        error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+        hint: Option<&str>,
+    ) -> Failure {
         Failure {
             error: error.into(),
             details: Vec::new(),
@@ -38,9 +41,14 @@ impl From<BaselineError> for Failure {
         let (details, hint) = match &err {
             BaselineError::Invalid(problems) => (
                 problems.iter().map(ToString::to_string).collect(),
-                Some("fix the problems above; `confaudit validate` re-checks templates without auditing"),
+                Some(
+                    "fix the problems above; `confaudit validate` re-checks templates without auditing",
+                ),
             ),
-            BaselineError::NotFound(_) => (Vec::new(), Some("pass --baselines DIR, or set `baselines` in the inventory")),
+            BaselineError::NotFound(_) => (
+                Vec::new(),
+                Some("pass --baselines DIR, or set `baselines` in the inventory"),
+            ),
             BaselineError::Read { .. } => (Vec::new(), None),
         };
         Failure {
@@ -80,18 +88,29 @@ pub fn load_fleet(fleet: &Path, baselines: &[PathBuf]) -> Result<(Inventory, Cat
 }
 
 /// Writes a rendered report to a file (atomically) or to `out`.
-pub fn emit(bytes: &[u8], output: Option<&Path>, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+pub fn emit(
+    bytes: &[u8],
+    output: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Failure> {
     match output {
         Some(path) => crate::atomic::write(path, bytes).map_err(|e| Failure {
-            error: Box::new(WriteError { path: path.to_path_buf(), source: e }),
+            error: Box::new(WriteError {
+                path: path.to_path_buf(),
+                source: e,
+            }),
             details: Vec::new(),
             hint: None,
             status: ExitStatus::UsageOrBaseline,
         }),
         None => match out.write_all(bytes) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(Failure::usage(WriteError { path: PathBuf::from("<stdout>"), source: e }, None))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::usage(
+                WriteError {
+                    path: PathBuf::from("<stdout>"),
+                    source: e,
+                },
+                None,
+            )),
             _ => Ok(()),
         },
     }

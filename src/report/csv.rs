@@ -4,10 +4,10 @@
 //! UTF-8 with a BOM so Excel detects the encoding, and cells that a spreadsheet would run
 //! as a formula are prefixed with `'`.
 
-use super::{Finding, HostReport, Report, RenderError};
+use super::{Finding, HostReport, RenderError, Report};
 
 /// The header row, in order. Documented in the README; append-only.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "run_time",
     "host",
     "roles",
@@ -24,6 +24,7 @@ pub const COLUMNS: [&str; 16] = [
     "severity",
     "category",
     "detail",
+    "instance",
 ];
 
 /// Spreadsheets evaluate cells starting with these; numbers such as `-1` stay as they are.
@@ -52,13 +53,17 @@ fn finding_row(run_time: &str, host: &HostReport, f: &Finding) -> Vec<String> {
         f.setting.clone(),
         f.title.clone(),
         f.source.clone(),
-        f.provenance.as_ref().map(ToString::to_string).unwrap_or_default(),
+        f.provenance
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         f.expected.clone(),
         f.actual.clone().unwrap_or_default(),
         f.status.label().to_string(),
         f.severity.label().to_string(),
         f.category.label().to_string(),
         f.detail.clone().unwrap_or_default(),
+        f.instance.clone().unwrap_or_default(),
     ]
 }
 
@@ -69,7 +74,9 @@ pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
             .terminator(::csv::Terminator::CRLF)
             .from_writer(&mut out);
         writer.write_record(COLUMNS)?;
-        let run_time = report.run_time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let run_time = report
+            .run_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         for host in &report.hosts {
             for finding in &host.findings {
                 let row = finding_row(&run_time, host, finding);
@@ -79,7 +86,10 @@ pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
             // a host that could not be audited at all is visible in the spreadsheet.
             for error in &host.errors {
                 let text = error.to_string();
-                if host.findings.iter().any(|f| f.detail.as_deref() == Some(text.as_str()) || f.detail.as_deref() == Some(error.message.as_str())) {
+                if host.findings.iter().any(|f| {
+                    f.detail.as_deref() == Some(text.as_str())
+                        || f.detail.as_deref() == Some(error.message.as_str())
+                }) {
                     continue;
                 }
                 let row = vec![
@@ -92,13 +102,19 @@ pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
                     String::new(),
                     "source could not be read".to_string(),
                     String::new(),
-                    if error.line > 0 { format!("{}:{}", error.file.display(), error.line) } else { error.file.display().to_string() }.replace('\\', "/"),
+                    if error.line > 0 {
+                        format!("{}:{}", error.file.display(), error.line)
+                    } else {
+                        error.file.display().to_string()
+                    }
+                    .replace('\\', "/"),
                     String::new(),
                     String::new(),
                     "error".to_string(),
                     String::new(),
                     String::new(),
                     error.message.clone(),
+                    String::new(),
                 ];
                 writer.write_record(row.iter().map(|c| defuse(c)))?;
             }

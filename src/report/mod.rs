@@ -51,6 +51,8 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub setting: String,
+    /// The object this verdict is about, for settings that select many objects (a DN).
+    pub instance: Option<String>,
     pub title: String,
     pub status: Status,
     pub severity: Severity,
@@ -102,7 +104,10 @@ impl Summary {
             Status::Waived => self.waived += 1,
         }
         if finding.status.is_failing() {
-            *self.failing_by_severity.entry(finding.severity).or_default() += 1;
+            *self
+                .failing_by_severity
+                .entry(finding.severity)
+                .or_default() += 1;
         }
     }
 
@@ -166,11 +171,18 @@ pub struct Report {
 impl Report {
     /// Builds the report from host results, sorting everything so output is deterministic.
     pub fn new(run_time: DateTime<Utc>, mut hosts: Vec<HostReport>) -> Report {
-        hosts.sort_by(|a, b| a.host.to_lowercase().cmp(&b.host.to_lowercase()).then(a.host.cmp(&b.host)));
+        hosts.sort_by(|a, b| {
+            a.host
+                .to_lowercase()
+                .cmp(&b.host.to_lowercase())
+                .then(a.host.cmp(&b.host))
+        });
         let mut summary = Summary::default();
         for host in &mut hosts {
-            host.findings.sort_by(|a, b| a.setting.cmp(&b.setting));
-            host.errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+            host.findings
+                .sort_by(|a, b| (&a.setting, &a.instance).cmp(&(&b.setting, &b.instance)));
+            host.errors
+                .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
             host.summary = Summary::default();
             for finding in &host.findings {
                 host.summary.add(finding);
@@ -190,7 +202,9 @@ impl Report {
 
     /// Whether any source could not be read (exit code 3).
     pub fn has_errors(&self) -> bool {
-        self.hosts.iter().any(|h| !h.errors.is_empty() || h.summary.error > 0)
+        self.hosts
+            .iter()
+            .any(|h| !h.errors.is_empty() || h.summary.error > 0)
     }
 }
 
@@ -217,6 +231,4 @@ pub enum RenderError {
     Csv(#[from] ::csv::Error),
     #[error("cannot serialise JSON")]
     Json(#[from] serde_json::Error),
-    #[error("cannot finish CSV output")]
-    CsvFlush(#[from] ::csv::IntoInnerError<::csv::Writer<Vec<u8>>>),
 }

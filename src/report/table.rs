@@ -2,7 +2,7 @@
 
 use super::{Finding, Report, Status};
 use crate::baseline::Severity;
-use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
 
 const MAX_CELL: usize = 60;
@@ -23,7 +23,9 @@ fn status_cell(status: Status, color: bool) -> Cell {
         return cell;
     }
     match status {
-        Status::Noncompliant | Status::Missing => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        Status::Noncompliant | Status::Missing => {
+            cell.fg(Color::Red).add_attribute(Attribute::Bold)
+        }
         Status::Error => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
         Status::Waived => cell.fg(Color::Cyan),
         Status::Compliant => cell.fg(Color::Green),
@@ -53,14 +55,21 @@ fn new_table(color: bool) -> Table {
 }
 
 fn needs_attention(f: &Finding) -> bool {
-    matches!(f.status, Status::Noncompliant | Status::Missing | Status::Error)
+    matches!(
+        f.status,
+        Status::Noncompliant | Status::Missing | Status::Error
+    )
 }
 
 /// Renders the table; `color` is true only on a terminal without `NO_COLOR`.
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for host in &report.hosts {
-        let mut attention: Vec<&Finding> = host.findings.iter().filter(|f| needs_attention(f)).collect();
+        let mut attention: Vec<&Finding> = host
+            .findings
+            .iter()
+            .filter(|f| needs_attention(f))
+            .collect();
         if attention.is_empty() && host.errors.is_empty() {
             continue;
         }
@@ -69,12 +78,21 @@ pub fn render(report: &Report, color: bool) -> String {
             out,
             "{} ({}{})",
             host.host,
-            if host.roles.is_empty() { "no roles".to_string() } else { host.roles.join(", ") },
-            host.hardware.as_deref().map(|h| format!("; {h}")).unwrap_or_default()
+            if host.roles.is_empty() {
+                "no roles".to_string()
+            } else {
+                host.roles.join(", ")
+            },
+            host.hardware
+                .as_deref()
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default()
         );
         if !attention.is_empty() {
             let mut table = new_table(color);
-            table.set_header(vec!["status", "severity", "setting", "expected", "actual", "where"]);
+            table.set_header(vec![
+                "status", "severity", "setting", "expected", "actual", "where",
+            ]);
             for f in attention {
                 let actual = match (&f.actual, &f.detail) {
                     (Some(a), _) => clip(a),
@@ -84,10 +102,17 @@ pub fn render(report: &Report, color: bool) -> String {
                 table.add_row(vec![
                     status_cell(f.status, color),
                     severity_cell(f.severity, color),
-                    Cell::new(&f.setting),
+                    Cell::new(match &f.instance {
+                        Some(instance) => format!("{}\n  {}", f.setting, clip(instance)),
+                        None => f.setting.clone(),
+                    }),
                     Cell::new(clip(&f.expected)),
                     Cell::new(actual),
-                    Cell::new(f.provenance.as_ref().map_or("-".into(), ToString::to_string)),
+                    Cell::new(
+                        f.provenance
+                            .as_ref()
+                            .map_or("-".into(), ToString::to_string),
+                    ),
                 ]);
             }
             let _ = writeln!(out, "{table}");
@@ -95,7 +120,12 @@ pub fn render(report: &Report, color: bool) -> String {
         let unexplained: Vec<_> = host
             .errors
             .iter()
-            .filter(|e| !host.findings.iter().any(|f| f.detail.as_deref() == Some(e.to_string().as_str())))
+            .filter(|e| {
+                !host
+                    .findings
+                    .iter()
+                    .any(|f| f.detail.as_deref() == Some(e.to_string().as_str()))
+            })
             .collect();
         for error in unexplained {
             let _ = writeln!(out, "  error: {error}");
@@ -104,16 +134,34 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let mut summary = new_table(color);
     summary.set_header(vec![
-        "host", "roles", "hardware", "compliance", "critical", "high", "medium", "low", "info", "errors",
+        "host",
+        "roles",
+        "hardware",
+        "compliance",
+        "critical",
+        "high",
+        "medium",
+        "low",
+        "info",
+        "errors",
     ]);
     for host in &report.hosts {
         let s = &host.summary;
-        let count = |sev| s.failing_by_severity.get(&sev).copied().unwrap_or(0).to_string();
+        let count = |sev| {
+            s.failing_by_severity
+                .get(&sev)
+                .copied()
+                .unwrap_or(0)
+                .to_string()
+        };
         summary.add_row(vec![
             Cell::new(&host.host),
             Cell::new(host.roles.join(", ")),
             Cell::new(host.hardware.as_deref().unwrap_or("-")),
-            Cell::new(s.compliance_percent.map_or("n/a".into(), |p| format!("{p:.1}%"))),
+            Cell::new(
+                s.compliance_percent
+                    .map_or("n/a".into(), |p| format!("{p:.1}%")),
+            ),
             Cell::new(count(Severity::Critical)),
             Cell::new(count(Severity::High)),
             Cell::new(count(Severity::Medium)),
@@ -124,8 +172,16 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let _ = writeln!(out, "{summary}");
     let s = &report.summary;
-    let hosts_failing = report.hosts.iter().filter(|h| h.summary.noncompliant + h.summary.missing > 0).count();
-    let hosts_error = report.hosts.iter().filter(|h| !h.errors.is_empty() || h.summary.error > 0).count();
+    let hosts_failing = report
+        .hosts
+        .iter()
+        .filter(|h| h.summary.noncompliant + h.summary.missing > 0)
+        .count();
+    let hosts_error = report
+        .hosts
+        .iter()
+        .filter(|h| !h.errors.is_empty() || h.summary.error > 0)
+        .count();
     let _ = writeln!(
         out,
         "{} hosts, {} checks: {} compliant, {} noncompliant, {} missing, {} error, {} not applicable, {} waived; fleet compliance {}",
@@ -137,8 +193,12 @@ pub fn render(report: &Report, color: bool) -> String {
         s.error,
         s.not_applicable,
         s.waived,
-        s.compliance_percent.map_or("n/a".into(), |p| format!("{p:.1}%")),
+        s.compliance_percent
+            .map_or("n/a".into(), |p| format!("{p:.1}%")),
     );
-    let _ = writeln!(out, "{hosts_failing} hosts out of compliance, {hosts_error} hosts with unreadable sources");
+    let _ = writeln!(
+        out,
+        "{hosts_failing} hosts out of compliance, {hosts_error} hosts with unreadable sources"
+    );
     out
 }
