@@ -9,6 +9,7 @@ pub mod file;
 pub mod kv;
 pub mod reg;
 pub mod walk;
+pub mod wmi;
 
 use crate::value::Value;
 use serde::Serialize;
@@ -230,6 +231,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &kv::KeyValueCollector,
         &kv::SysctlCollector,
         &kv::SshdCollector,
+        &wmi::WmiCollector,
     ]
 }
 

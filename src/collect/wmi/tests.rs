@@ -1,0 +1,1 @@
+//! Collector-level tests: handwritten fixtures and every corpus file.
