@@ -59,6 +59,8 @@ fn fatal_diagnostic(text: &str, file: &Path, fatal: &Fatal) -> Diagnostic {
 
 /// Parses a CliXML document, calling `sink` once per child of `<Objs>`.
 pub fn parse(text: &str, file: &Path, sink: &mut dyn FnMut(TopLevel)) -> ParseReport {
+    // quick-xml skips a BOM without counting it in positions; drop it so offsets match.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let referenced = match scan(text) {
         Ok(referenced) => referenced,
         Err(fatal) => {
@@ -696,6 +698,191 @@ impl<'a> Parser<'a> {
                 Node::Close => return Ok(items),
                 Node::Eof => return Err(self.unexpected_eof()),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEAD: &str = "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">";
+
+    fn parse_all(body: &str) -> (Vec<TopLevel>, ParseReport) {
+        let text = format!("{HEAD}{body}</Objs>");
+        parse_doc(&text)
+    }
+
+    fn parse_doc(text: &str) -> (Vec<TopLevel>, ParseReport) {
+        let mut out = Vec::new();
+        let report = parse(text, Path::new("x.xml"), &mut |t| out.push(t));
+        (out, report)
+    }
+
+    fn prop(top: &TopLevel, name: &str) -> PsValue {
+        match &top.value {
+            PsValue::Object(o) => o.property(name).map(|p| p.value.clone()).unwrap_or(PsValue::Null),
+            _ => PsValue::Null,
+        }
+    }
+
+    #[test]
+    fn primitives_table() {
+        let text = |s: &str| PsValue::Text(s.into());
+        let cases: Vec<(&str, PsValue)> = vec![
+            ("<S N=\"v\">a &amp; b_x000D__x000A_</S>", text("a & b\r\n")),
+            ("<S N=\"v\" />", text("")),
+            ("<S N=\"v\">_x005F_x000A_</S>", text("_x000A_")),
+            ("<B N=\"v\">true</B>", PsValue::Bool(true)),
+            ("<B N=\"v\">false</B>", PsValue::Bool(false)),
+            ("<I32 N=\"v\">-5</I32>", PsValue::Int(-5)),
+            ("<U32 N=\"v\">4294967295</U32>", PsValue::Int(4_294_967_295)),
+            ("<I64 N=\"v\">-9223372036854775808</I64>", PsValue::Int(i64::MIN)),
+            ("<U64 N=\"v\">18446744073709551615</U64>", PsValue::UInt(u64::MAX)),
+            ("<By N=\"v\">3</By>", PsValue::Int(3)),
+            ("<Db N=\"v\">1.5E+20</Db>", text("1.5E+20")),
+            ("<DT N=\"v\">2016-09-12T00:00:00</DT>", text("2016-09-12T00:00:00")),
+            ("<G N=\"v\">9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f</G>", text("9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f")),
+            ("<Version N=\"v\">8.1.240.6</Version>", text("8.1.240.6")),
+            ("<C N=\"v\">65</C>", text("A")),
+            ("<BA N=\"v\">AQID</BA>", PsValue::Bytes(vec![1, 2, 3])),
+            ("<Nil N=\"v\" />", PsValue::Null),
+            ("<TS N=\"v\">PT9.0269S</TS>", text("PT9.0269S")),
+            ("<S N=\"v\"><![CDATA[<raw>]]></S>", text("<raw>")),
+        ];
+        for (element, expected) in cases {
+            let (objects, report) = parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
+            assert!(report.diagnostics.is_empty(), "{element}: {:?}", report.diagnostics);
+            assert_eq!(prop(&objects[0], "v"), expected, "{element}");
+        }
+    }
+
+    #[test]
+    fn invalid_primitives_and_secure_strings_are_unknown_with_a_note() {
+        for element in [
+            "<I32 N=\"v\">x</I32>",
+            "<B N=\"v\">yes</B>",
+            "<BA N=\"v\">!!!</BA>",
+            "<SS N=\"v\">01000000d08c9ddf</SS>",
+            "<Weird N=\"v\">1</Weird>",
+        ] {
+            let (objects, report) = parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
+            assert!(matches!(prop(&objects[0], "v"), PsValue::Unknown(_)), "{element}");
+            assert!(!report.fatal, "{element}");
+            if !element.starts_with("<SS") {
+                assert_eq!(report.diagnostics.len(), 1, "{element}");
+            }
+        }
+    }
+
+    #[test]
+    fn type_names_refs_lists_dictionaries_and_enums() {
+        let body = r#"
+<Obj RefId="0">
+  <TN RefId="0"><T>System.Management.ManagementObject#root\cimv2\Win32_Service</T><T>System.Object</T></TN>
+  <ToString>svc</ToString>
+  <Props>
+    <S N="Name">MSExchangeIS</S>
+    <Obj N="Deps" RefId="1"><TN RefId="1"><T>System.String[]</T></TN><LST><S>MSExchangeSA</S><S>RPCSS</S></LST></Obj>
+    <Obj N="Start" RefId="2"><TN RefId="2"><T>System.ServiceProcess.ServiceStartMode</T><T>System.Enum</T></TN><ToString>Automatic</ToString><I32>2</I32></Obj>
+    <Obj N="Table" RefId="3"><TN RefId="3"><T>System.Collections.Hashtable</T></TN><DCT><En><S N="Key">1.2</S><I32 N="Value">1</I32></En></DCT></Obj>
+  </Props>
+  <MS><S N="Name">extended wins</S></MS>
+</Obj>
+<Obj RefId="4">
+  <TNRef RefId="0" />
+  <Props><S N="Name">MSExchangeSA</S><Ref N="Deps" RefId="1" /></Props>
+</Obj>"#;
+        let (objects, report) = parse_all(body);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[0].line, 2);
+        let PsValue::Object(second) = &objects[1].value else { panic!() };
+        assert_eq!(second.short_class().as_deref(), Some("Win32_Service"));
+        assert_eq!(prop(&objects[0], "Name"), PsValue::Text("extended wins".into()));
+        assert_eq!(prop(&objects[1], "Deps"), prop(&objects[0], "Deps"));
+        assert_eq!(
+            super::super::object::to_value(&prop(&objects[1], "Deps")),
+            Ok(Some(crate::value::Value::List(vec!["MSExchangeSA".into(), "RPCSS".into()])))
+        );
+        assert_eq!(
+            super::super::object::to_value(&prop(&objects[0], "Start")),
+            Ok(Some(crate::value::Value::String("Automatic".into())))
+        );
+        assert_eq!(
+            super::super::object::resolve(&objects[0].value, &["Table", "1", "2"], 0),
+            super::super::object::Lookup::Found(PsValue::Int(1), 9)
+        );
+    }
+
+    #[test]
+    fn semantically_broken_files_fail_gracefully() {
+        let body = r#"<Obj RefId = "0" ><TNRef RefId="9" /><Props><Ref N="Missing" RefId="7" /><Ref N="Self" RefId="0" /><S>no name</S></Props></Obj>"#;
+        let (objects, report) = parse_all(body);
+        assert_eq!(objects.len(), 1);
+        assert!(!report.fatal);
+        assert!(matches!(prop(&objects[0], "Missing"), PsValue::Unknown(_)));
+        assert!(matches!(prop(&objects[0], "Self"), PsValue::Unknown(_)));
+        assert_eq!(report.diagnostics.len(), 4, "{:?}", report.diagnostics);
+    }
+
+    #[test]
+    fn malformed_xml_is_one_diagnostic_with_line_and_column() {
+        let cases = [
+            ("<Objs>\n  <Obj RefId=\"0\">\n    <S N=\"a\">x</B>\n  </Obj>\n</Objs>", 3),
+            ("<Objs>\n  <Obj RefId=\"0\">\n", 2),
+            ("<Objs>\n<S>&custom;</S></Objs>", 2),
+            ("<configuration />", 1),
+            ("", 1),
+            ("<Objs/><Objs/>", 1),
+        ];
+        for (text, line) in cases {
+            let (objects, report) = parse_doc(text);
+            assert!(objects.is_empty(), "{text}");
+            assert!(report.fatal, "{text}");
+            assert_eq!(report.diagnostics.len(), 1, "{text}");
+            assert_eq!(report.diagnostics[0].line, line, "{text}: {}", report.diagnostics[0]);
+            assert!(report.diagnostics[0].message.contains("column"), "{text}");
+        }
+    }
+
+    #[test]
+    fn dtd_entities_are_never_expanded() {
+        let text = "<?xml version=\"1.0\"?>\n<!DOCTYPE Objs [<!ENTITY xxe SYSTEM \"file:///etc/passwd\"><!ENTITY a \"aaaaaaaaaa\">]>\n<Objs><S>&xxe;&a;</S></Objs>";
+        let (objects, report) = parse_doc(text);
+        assert!(objects.is_empty());
+        assert!(report.fatal);
+        assert_eq!(report.diagnostics[0].line, 3);
+    }
+
+    #[test]
+    fn a_lone_primitive_is_a_top_level_value() {
+        let (objects, _) = parse_doc("\u{feff}<Objs Version=\"1.1.0.1\">\n  <S>Windows Server 2016 Datacenter</S>\n</Objs>");
+        assert_eq!(objects, vec![TopLevel { value: PsValue::Text("Windows Server 2016 Datacenter".into()), line: 2 }]);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = parse_doc(&text);
+        }
+
+        #[test]
+        fn never_panics_on_clixml_shaped_noise(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<Obj RefId=\"0\">", "<Obj RefId=\"1\">", "</Obj>", "<Props>", "</Props>", "<MS>", "</MS>",
+                    "<S N=\"a\">x</S>", "<Ref N=\"r\" RefId=\"0\" />", "<Ref RefId=\"1\"/>", "<TN RefId=\"0\"><T>A</T></TN>",
+                    "<TNRef RefId=\"0\" />", "<LST>", "</LST>", "<DCT>", "</DCT>", "<En>", "</En>", "<I32 N=\"Key\">1</I32>",
+                    "<Nil />", "<ToString>t</ToString>", "&amp;", "_x0041_", "<B>maybe</B>",
+                ]),
+                0..40,
+            )
+        ) {
+            let body: String = parts.concat();
+            let text = format!("{HEAD}{body}</Objs>");
+            let _ = parse_doc(&text);
         }
     }
 }
