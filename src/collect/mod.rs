@@ -8,6 +8,7 @@ pub mod decode;
 pub mod file;
 pub mod kv;
 pub mod reg;
+pub mod services;
 pub mod walk;
 pub mod wmi;
 
@@ -232,6 +233,7 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &kv::SysctlCollector,
         &kv::SshdCollector,
         &wmi::WmiCollector,
+        &services::ServiceCollector,
     ]
 }
 

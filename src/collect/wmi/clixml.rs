@@ -7,7 +7,7 @@
 //! diagnostic and no objects. DTDs are never processed: an entity they declare is an
 //! unknown entity, hence malformed.
 
-use super::object::{PsObject, PsValue, Property, decode_ps_escapes};
+use super::object::{Property, PsObject, PsValue, decode_ps_escapes};
 use super::{ParseReport, TopLevel};
 use crate::collect::Diagnostic;
 use base64::Engine;
@@ -86,7 +86,9 @@ pub fn parse(text: &str, file: &Path, sink: &mut dyn FnMut(TopLevel)) -> ParseRe
         fatal: false,
     };
     if let Err(fatal) = outcome {
-        report.diagnostics.push(fatal_diagnostic(text, file, &fatal));
+        report
+            .diagnostics
+            .push(fatal_diagnostic(text, file, &fatal));
         report.fatal = true;
     }
     report
@@ -97,7 +99,10 @@ fn local_name(e: &BytesStart<'_>) -> String {
 }
 
 /// The `N` (member name) and `RefId` attributes of an element.
-fn attributes(e: &BytesStart<'_>, offset: usize) -> Result<(Option<String>, Option<String>), Fatal> {
+fn attributes(
+    e: &BytesStart<'_>,
+    offset: usize,
+) -> Result<(Option<String>, Option<String>), Fatal> {
     let mut name = None;
     let mut ref_id = None;
     for attribute in e.attributes() {
@@ -146,7 +151,9 @@ fn scan(text: &str) -> Result<HashSet<String>, Fatal> {
                     if name != "Objs" {
                         return Err(Fatal {
                             offset,
-                            message: format!("the root element is <{name}>, not <Objs>: not a CliXML export"),
+                            message: format!(
+                                "the root element is <{name}>, not <Objs>: not a CliXML export"
+                            ),
                         });
                     }
                 }
@@ -158,7 +165,9 @@ fn scan(text: &str) -> Result<HashSet<String>, Fatal> {
                     if open.len() > MAX_ELEMENT_DEPTH {
                         return Err(Fatal {
                             offset,
-                            message: format!("elements nested deeper than {MAX_ELEMENT_DEPTH} levels"),
+                            message: format!(
+                                "elements nested deeper than {MAX_ELEMENT_DEPTH} levels"
+                            ),
                         });
                     }
                 }
@@ -220,7 +229,8 @@ impl<'a> LineCounter<'a> {
             self.offset = 0;
             self.line = 1;
         }
-        let newlines = memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..offset]).count();
+        let newlines =
+            memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..offset]).count();
         self.line = self
             .line
             .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
@@ -292,7 +302,8 @@ impl<'a> Parser<'a> {
     }
 
     fn note(&mut self, line: u32, message: String) {
-        self.diagnostics.push(Diagnostic::line(self.file, line, message));
+        self.diagnostics
+            .push(Diagnostic::line(self.file, line, message));
     }
 
     fn unexpected_eof(&self) -> Fatal {
@@ -414,8 +425,13 @@ impl<'a> Parser<'a> {
                 if !empty {
                     self.skip_element()?;
                 }
-                self.note(line, format!("unknown CliXML element <{other}>; its value is unknown"));
-                PsValue::Unknown(format!("the export holds an unknown element <{other}> here"))
+                self.note(
+                    line,
+                    format!("unknown CliXML element <{other}>; its value is unknown"),
+                );
+                PsValue::Unknown(format!(
+                    "the export holds an unknown element <{other}> here"
+                ))
             }
         };
         Ok((member, value))
@@ -433,7 +449,9 @@ impl<'a> Parser<'a> {
                     line,
                     format!("<Ref RefId=\"{id}\"> points to no earlier complete object; its value is unknown"),
                 );
-                PsValue::Unknown(format!("refers to RefId {id}, which no earlier object declares"))
+                PsValue::Unknown(format!(
+                    "refers to RefId {id}, which no earlier object declares"
+                ))
             }
         }
     }
@@ -455,9 +473,11 @@ impl<'a> Parser<'a> {
                 "false" | "0" => Some(PsValue::Bool(false)),
                 _ => None,
             },
-            "By" | "U16" | "U32" | "U64" => text.trim().parse::<u64>().ok().map(|n| {
-                i64::try_from(n).map_or(PsValue::UInt(n), PsValue::Int)
-            }),
+            "By" | "U16" | "U32" | "U64" => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .map(|n| i64::try_from(n).map_or(PsValue::UInt(n), PsValue::Int)),
             "SB" | "I16" | "I32" | "I64" => text.trim().parse::<i64>().ok().map(PsValue::Int),
             "BA" => {
                 let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -476,7 +496,10 @@ impl<'a> Parser<'a> {
         };
         parsed.unwrap_or_else(|| {
             let shown: String = text.chars().take(60).collect();
-            self.note(line, format!("<{name}> holds `{shown}`, which is not a valid {name} value"));
+            self.note(
+                line,
+                format!("<{name}> holds `{shown}`, which is not a valid {name} value"),
+            );
             PsValue::Unknown(format!("<{name}> holds an invalid value `{shown}`"))
         })
     }
@@ -515,7 +538,10 @@ impl<'a> Parser<'a> {
                                 if !empty {
                                     self.skip_element()?;
                                 }
-                                let found = tn_id.as_ref().and_then(|id| self.type_names.get(id)).cloned();
+                                let found = tn_id
+                                    .as_ref()
+                                    .and_then(|id| self.type_names.get(id))
+                                    .cloned();
                                 match found {
                                     Some(names) => object.type_names = names,
                                     None => {
@@ -546,11 +572,19 @@ impl<'a> Parser<'a> {
                                 }
                             }
                             "LST" | "IE" | "STK" | "QUE" => {
-                                let items = if empty { Vec::new() } else { self.items(depth)? };
+                                let items = if empty {
+                                    Vec::new()
+                                } else {
+                                    self.items(depth)?
+                                };
                                 object.content = Some(PsValue::List(items));
                             }
                             "DCT" => {
-                                let entries = if empty { Vec::new() } else { self.entries(depth)? };
+                                let entries = if empty {
+                                    Vec::new()
+                                } else {
+                                    self.entries(depth)?
+                                };
                                 object.content = Some(PsValue::Dict(entries));
                             }
                             _ => {
@@ -602,7 +636,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn members(&mut self, extended: bool, properties: &mut Vec<Property>, depth: usize) -> Result<(), Fatal> {
+    fn members(
+        &mut self,
+        extended: bool,
+        properties: &mut Vec<Property>,
+        depth: usize,
+    ) -> Result<(), Fatal> {
         loop {
             match self.next()? {
                 Node::Open {
@@ -619,7 +658,10 @@ impl<'a> Parser<'a> {
                             extended,
                             line,
                         }),
-                        None => self.note(line, "a member without an N (name) attribute ignored".into()),
+                        None => self.note(
+                            line,
+                            "a member without an N (name) attribute ignored".into(),
+                        ),
                     }
                 }
                 Node::Text(_) => {}
@@ -707,7 +749,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const HEAD: &str = "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">";
+    const HEAD: &str =
+        "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">";
 
     fn parse_all(body: &str) -> (Vec<TopLevel>, ParseReport) {
         let text = format!("{HEAD}{body}</Objs>");
@@ -722,7 +765,10 @@ mod tests {
 
     fn prop(top: &TopLevel, name: &str) -> PsValue {
         match &top.value {
-            PsValue::Object(o) => o.property(name).map(|p| p.value.clone()).unwrap_or(PsValue::Null),
+            PsValue::Object(o) => o
+                .property(name)
+                .map(|p| p.value.clone())
+                .unwrap_or(PsValue::Null),
             _ => PsValue::Null,
         }
     }
@@ -738,12 +784,24 @@ mod tests {
             ("<B N=\"v\">false</B>", PsValue::Bool(false)),
             ("<I32 N=\"v\">-5</I32>", PsValue::Int(-5)),
             ("<U32 N=\"v\">4294967295</U32>", PsValue::Int(4_294_967_295)),
-            ("<I64 N=\"v\">-9223372036854775808</I64>", PsValue::Int(i64::MIN)),
-            ("<U64 N=\"v\">18446744073709551615</U64>", PsValue::UInt(u64::MAX)),
+            (
+                "<I64 N=\"v\">-9223372036854775808</I64>",
+                PsValue::Int(i64::MIN),
+            ),
+            (
+                "<U64 N=\"v\">18446744073709551615</U64>",
+                PsValue::UInt(u64::MAX),
+            ),
             ("<By N=\"v\">3</By>", PsValue::Int(3)),
             ("<Db N=\"v\">1.5E+20</Db>", text("1.5E+20")),
-            ("<DT N=\"v\">2016-09-12T00:00:00</DT>", text("2016-09-12T00:00:00")),
-            ("<G N=\"v\">9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f</G>", text("9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f")),
+            (
+                "<DT N=\"v\">2016-09-12T00:00:00</DT>",
+                text("2016-09-12T00:00:00"),
+            ),
+            (
+                "<G N=\"v\">9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f</G>",
+                text("9b5e8d5e-1c5a-4b8a-9d3b-0f0a1c2d3e4f"),
+            ),
             ("<Version N=\"v\">8.1.240.6</Version>", text("8.1.240.6")),
             ("<C N=\"v\">65</C>", text("A")),
             ("<BA N=\"v\">AQID</BA>", PsValue::Bytes(vec![1, 2, 3])),
@@ -752,8 +810,13 @@ mod tests {
             ("<S N=\"v\"><![CDATA[<raw>]]></S>", text("<raw>")),
         ];
         for (element, expected) in cases {
-            let (objects, report) = parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
-            assert!(report.diagnostics.is_empty(), "{element}: {:?}", report.diagnostics);
+            let (objects, report) =
+                parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
+            assert!(
+                report.diagnostics.is_empty(),
+                "{element}: {:?}",
+                report.diagnostics
+            );
             assert_eq!(prop(&objects[0], "v"), expected, "{element}");
         }
     }
@@ -767,8 +830,12 @@ mod tests {
             "<SS N=\"v\">01000000d08c9ddf</SS>",
             "<Weird N=\"v\">1</Weird>",
         ] {
-            let (objects, report) = parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
-            assert!(matches!(prop(&objects[0], "v"), PsValue::Unknown(_)), "{element}");
+            let (objects, report) =
+                parse_all(&format!("<Obj RefId=\"0\"><Props>{element}</Props></Obj>"));
+            assert!(
+                matches!(prop(&objects[0], "v"), PsValue::Unknown(_)),
+                "{element}"
+            );
             assert!(!report.fatal, "{element}");
             if !element.starts_with("<SS") {
                 assert_eq!(report.diagnostics.len(), 1, "{element}");
@@ -798,13 +865,21 @@ mod tests {
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0].line, 2);
-        let PsValue::Object(second) = &objects[1].value else { panic!() };
+        let PsValue::Object(second) = &objects[1].value else {
+            panic!()
+        };
         assert_eq!(second.short_class().as_deref(), Some("Win32_Service"));
-        assert_eq!(prop(&objects[0], "Name"), PsValue::Text("extended wins".into()));
+        assert_eq!(
+            prop(&objects[0], "Name"),
+            PsValue::Text("extended wins".into())
+        );
         assert_eq!(prop(&objects[1], "Deps"), prop(&objects[0], "Deps"));
         assert_eq!(
             super::super::object::to_value(&prop(&objects[1], "Deps")),
-            Ok(Some(crate::value::Value::List(vec!["MSExchangeSA".into(), "RPCSS".into()])))
+            Ok(Some(crate::value::Value::List(vec![
+                "MSExchangeSA".into(),
+                "RPCSS".into()
+            ])))
         );
         assert_eq!(
             super::super::object::to_value(&prop(&objects[0], "Start")),
@@ -830,7 +905,10 @@ mod tests {
     #[test]
     fn malformed_xml_is_one_diagnostic_with_line_and_column() {
         let cases = [
-            ("<Objs>\n  <Obj RefId=\"0\">\n    <S N=\"a\">x</B>\n  </Obj>\n</Objs>", 3),
+            (
+                "<Objs>\n  <Obj RefId=\"0\">\n    <S N=\"a\">x</B>\n  </Obj>\n</Objs>",
+                3,
+            ),
             ("<Objs>\n  <Obj RefId=\"0\">\n", 2),
             ("<Objs>\n<S>&custom;</S></Objs>", 2),
             ("<configuration />", 1),
@@ -842,7 +920,11 @@ mod tests {
             assert!(objects.is_empty(), "{text}");
             assert!(report.fatal, "{text}");
             assert_eq!(report.diagnostics.len(), 1, "{text}");
-            assert_eq!(report.diagnostics[0].line, line, "{text}: {}", report.diagnostics[0]);
+            assert_eq!(
+                report.diagnostics[0].line, line,
+                "{text}: {}",
+                report.diagnostics[0]
+            );
             assert!(report.diagnostics[0].message.contains("column"), "{text}");
         }
     }
@@ -858,8 +940,16 @@ mod tests {
 
     #[test]
     fn a_lone_primitive_is_a_top_level_value() {
-        let (objects, _) = parse_doc("\u{feff}<Objs Version=\"1.1.0.1\">\n  <S>Windows Server 2016 Datacenter</S>\n</Objs>");
-        assert_eq!(objects, vec![TopLevel { value: PsValue::Text("Windows Server 2016 Datacenter".into()), line: 2 }]);
+        let (objects, _) = parse_doc(
+            "\u{feff}<Objs Version=\"1.1.0.1\">\n  <S>Windows Server 2016 Datacenter</S>\n</Objs>",
+        );
+        assert_eq!(
+            objects,
+            vec![TopLevel {
+                value: PsValue::Text("Windows Server 2016 Datacenter".into()),
+                line: 2
+            }]
+        );
     }
 
     proptest! {

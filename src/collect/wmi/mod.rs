@@ -62,7 +62,11 @@ pub fn detect_format(path: &Path, text: &str) -> ExportFormat {
         Some("xml" | "clixml") => ExportFormat::Clixml,
         Some("json") => ExportFormat::Json,
         Some("csv" | "tsv") => ExportFormat::Csv,
-        _ => match text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).chars().next() {
+        _ => match text
+            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .chars()
+            .next()
+        {
             Some('<') => ExportFormat::Clixml,
             Some('{' | '[') => ExportFormat::Json,
             _ => ExportFormat::Csv,
@@ -79,11 +83,13 @@ pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
     if size > MAX_EXPORT_BYTES {
         return Err(Diagnostic::file(
             relative,
-            format!("{size} bytes is more than the {MAX_EXPORT_BYTES}-byte limit for an export; not read"),
+            format!(
+                "{size} bytes is more than the {MAX_EXPORT_BYTES}-byte limit for an export; not read"
+            ),
         ));
     }
-    let bytes =
-        std::fs::read(&path).map_err(|e| Diagnostic::file(relative, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| Diagnostic::file(relative, format!("cannot read: {e}")))?;
     Ok(decode(&bytes).0.into_owned())
 }
 
@@ -124,13 +130,13 @@ pub struct Selection {
 impl Selection {
     /// Whether an object satisfies every condition.
     pub fn matches(&self, value: &PsValue) -> bool {
-        self.conditions.iter().all(|(path, wanted)| {
-            match resolve(value, &split_path(path), 0) {
+        self.conditions.iter().all(
+            |(path, wanted)| match resolve(value, &split_path(path), 0) {
                 Lookup::Found(found, _) => matches_text(&found, wanted),
                 Lookup::Missing => wanted.is_empty(),
                 Lookup::Unknown(_) => false,
-            }
-        })
+            },
+        )
     }
 }
 
@@ -166,7 +172,10 @@ pub fn parse_select(text: &str) -> Result<Selection, String> {
         };
         let path = rest[..equals].trim();
         if path.is_empty() || path.contains(',') {
-            return Err(format!("`{}` in `select` does not start with a property name", &rest[..=equals]));
+            return Err(format!(
+                "`{}` in `select` does not start with a property name",
+                &rest[..=equals]
+            ));
         }
         let after = rest[equals + 1..].trim_start();
         if let Some(quoted) = after.strip_prefix('"') {
@@ -187,14 +196,20 @@ pub fn parse_select(text: &str) -> Result<Selection, String> {
                 }
             }
             let Some(end) = end else {
-                return Err(format!("the quoted value of `{path}` in `select` never closes"));
+                return Err(format!(
+                    "the quoted value of `{path}` in `select` never closes"
+                ));
             };
             selection.conditions.push((path.to_string(), value));
             let tail = quoted[end..].trim_start();
             match tail.strip_prefix(',') {
                 Some(next) => rest = next,
                 None if tail.is_empty() => break,
-                None => return Err(format!("unexpected `{tail}` after the quoted value of `{path}`")),
+                None => {
+                    return Err(format!(
+                        "unexpected `{tail}` after the quoted value of `{path}`"
+                    ));
+                }
             }
             continue;
         }
@@ -332,8 +347,10 @@ impl<'a> Query<'a> {
     }
 
     fn problem(&self, file: &Path, line: u32, reason: &str) -> Diagnostic {
-        Diagnostic::line(file, line, format!("`{}`: {reason}", self.property_text()))
-            .at(self.address.location.clone(), Some(self.address.name.clone()))
+        Diagnostic::line(file, line, format!("`{}`: {reason}", self.property_text())).at(
+            self.address.location.clone(),
+            Some(self.address.name.clone()),
+        )
     }
 
     fn outcome(&self, top: &TopLevel, file: &Path, label: Option<&(String, String)>) -> Outcome {
@@ -358,7 +375,12 @@ impl<'a> Query<'a> {
     /// Moves the result into `collected`. `unreadable` holds the files this query read
     /// that could not be parsed.
     fn finish(self, unreadable: &[Diagnostic], collected: &mut Collected) {
-        let at = |d: Diagnostic| d.at(self.address.location.clone(), Some(self.address.name.clone()));
+        let at = |d: Diagnostic| {
+            d.at(
+                self.address.location.clone(),
+                Some(self.address.name.clone()),
+            )
+        };
         let blocked = |collected: &mut Collected| {
             for fatal in unreadable.iter().filter(|d| d.line > 0) {
                 collected.diagnostics.push(at(Diagnostic::file(
@@ -369,7 +391,9 @@ impl<'a> Query<'a> {
         };
         if self.many() {
             if unreadable.is_empty() {
-                collected.instances.insert(self.address.clone(), self.instances);
+                collected
+                    .instances
+                    .insert(self.address.clone(), self.instances);
                 collected.diagnostics.extend(self.problems);
             } else {
                 // An incomplete set of objects would pass objects it never saw.
@@ -399,9 +423,10 @@ impl<'a> Query<'a> {
                         self.labels.join(", ")
                     ),
                 };
-                collected
-                    .diagnostics
-                    .push(at(Diagnostic::file(PathBuf::from(&self.address.file), message)));
+                collected.diagnostics.push(at(Diagnostic::file(
+                    PathBuf::from(&self.address.file),
+                    message,
+                )));
             }
         }
     }
@@ -434,7 +459,13 @@ fn flatten(
                     continue;
                 }
                 if let Some(winner) = object.property(&property.name) {
-                    flatten(&winner.value, &join(&winner.name), winner.line, out, depth + 1);
+                    flatten(
+                        &winner.value,
+                        &join(&winner.name),
+                        winner.line,
+                        out,
+                        depth + 1,
+                    );
                 }
             }
         }
@@ -514,9 +545,13 @@ impl Collector for WmiCollector {
         if !select.is_empty() || field(source, "select")?.is_some() {
             parse_select(select)?;
         }
-        let property = field(source, "property")?.map(str::trim).unwrap_or_default();
+        let property = field(source, "property")?
+            .map(str::trim)
+            .unwrap_or_default();
         if !property.is_empty() && property.split('.').any(|part| part.trim().is_empty()) {
-            return Err(format!("`property = \"{property}\"` has an empty name between dots"));
+            return Err(format!(
+                "`property = \"{property}\"` has an empty name between dots"
+            ));
         }
         Ok(Address {
             collector: self.name().into(),
@@ -530,14 +565,21 @@ impl Collector for WmiCollector {
         relative_path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| ["xml", "clixml", "json", "csv"].iter().any(|x| x.eq_ignore_ascii_case(e)))
+            .is_some_and(|e| {
+                ["xml", "clixml", "json", "csv"]
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(e))
+            })
     }
 
     fn collect(&self, host: &HostFiles<'_>, wanted: &[&Address]) -> Collected {
         let mut collected = Collected::default();
         let mut by_file: BTreeMap<&str, Vec<&Address>> = BTreeMap::new();
         for address in wanted {
-            by_file.entry(address.file.as_str()).or_default().push(address);
+            by_file
+                .entry(address.file.as_str())
+                .or_default()
+                .push(address);
         }
         for (pattern, addresses) in by_file {
             let mut queries = Vec::new();

@@ -55,7 +55,8 @@ impl PsObject {
         let mut found: Option<&Property> = None;
         for property in &self.properties {
             if property.name.eq_ignore_ascii_case(name)
-                || (!property.name.is_ascii() && property.name.to_lowercase() == name.to_lowercase())
+                || (!property.name.is_ascii()
+                    && property.name.to_lowercase() == name.to_lowercase())
             {
                 match found {
                     None => found = Some(property),
@@ -125,10 +126,9 @@ impl PsValue {
                 match &object.content {
                     Some(PsValue::List(_) | PsValue::Dict(_)) => None,
                     Some(content) => content.scalar_text(),
-                    None if object.properties.is_empty() => object
-                        .to_string
-                        .clone()
-                        .filter(|s| !looks_truncated(s)),
+                    None if object.properties.is_empty() => {
+                        object.to_string.clone().filter(|s| !looks_truncated(s))
+                    }
                     None => None,
                 }
             }
@@ -148,7 +148,14 @@ impl PsValue {
                 .property(name)
                 .and_then(|p| p.value.scalar_text())
                 .filter(|t| !t.is_empty())
-                .map(|t| (object.property(name).map_or(name.to_string(), |p| p.name.clone()), t))
+                .map(|t| {
+                    (
+                        object
+                            .property(name)
+                            .map_or(name.to_string(), |p| p.name.clone()),
+                        t,
+                    )
+                })
         };
         if let Some(found) = text_of("Name") {
             return Some(found);
@@ -337,13 +344,17 @@ fn resolve_in_object(object: &PsObject, path: &[&str], depth: usize) -> Lookup {
     Lookup::Missing
 }
 
-fn resolve_in_dict(entries: &[(PsValue, PsValue)], path: &[&str], line: u32, depth: usize) -> Lookup {
+fn resolve_in_dict(
+    entries: &[(PsValue, PsValue)],
+    path: &[&str],
+    line: u32,
+    depth: usize,
+) -> Lookup {
     for take in (1..=path.len()).rev() {
         let name = path[..take].join(".").to_lowercase();
-        let hit = entries.iter().find(|(key, _)| {
-            key.scalar_text()
-                .is_some_and(|k| k.to_lowercase() == name)
-        });
+        let hit = entries
+            .iter()
+            .find(|(key, _)| key.scalar_text().is_some_and(|k| k.to_lowercase() == name));
         if let Some((_, value)) = hit {
             let entry_line = match value {
                 PsValue::Object(object) => object.line,
@@ -374,7 +385,11 @@ fn resolve_in_list(items: &[PsValue], path: &[&str], line: u32, depth: usize) ->
                     .property("Name")
                     .and_then(|p| p.value.scalar_text())
                     .is_some_and(|n| n.eq_ignore_ascii_case(&name));
-                if is_named { object.property("Value") } else { None }
+                if is_named {
+                    object.property("Value")
+                } else {
+                    None
+                }
             }
             _ => None,
         });
@@ -450,7 +465,11 @@ pub fn to_value(value: &PsValue) -> Result<Option<Value>, String> {
                 return Err(format!(
                     "is an object (properties: {}{}); name one of its properties with a dotted path",
                     names.join(", "),
-                    if object.properties.len() > names.len() { ", ..." } else { "" }
+                    if object.properties.len() > names.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
                 ));
             }
             match &object.to_string {
@@ -549,7 +568,8 @@ pub fn decode_ps_escapes(text: &str) -> std::borrow::Cow<'_, str> {
         if let Some(unit) = unit_at(i) {
             if (0xD800..0xDC00).contains(&unit) {
                 if let Some(low) = unit_at(i + 7).filter(|u| (0xDC00..0xE000).contains(u)) {
-                    let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
                     out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
                     i += 14;
                     continue;
@@ -642,10 +662,16 @@ mod tests {
         let root = object(&[
             ("Name", text("x")),
             ("TLS", tls),
-            ("IPAddress", PsValue::List(vec![text("10.0.0.1"), text("fe80::1")])),
+            (
+                "IPAddress",
+                PsValue::List(vec![text("10.0.0.1"), text("fe80::1")]),
+            ),
             (
                 "CimInstanceProperties",
-                PsValue::List(vec![object(&[("Name", text("StartMode")), ("Value", text("Auto"))])]),
+                PsValue::List(vec![object(&[
+                    ("Name", text("StartMode")),
+                    ("Value", text("Auto")),
+                ])]),
             ),
             (
                 "Deep",
@@ -654,15 +680,30 @@ mod tests {
                     ..PsObject::default()
                 })),
             ),
-            ("Items", PsValue::List(vec![object(&[("Id", PsValue::Int(1))]), object(&[("Id", PsValue::Int(2))])])),
+            (
+                "Items",
+                PsValue::List(vec![
+                    object(&[("Id", PsValue::Int(1))]),
+                    object(&[("Id", PsValue::Int(2))]),
+                ]),
+            ),
         ]);
         let cases: Vec<(&str, Lookup)> = vec![
             ("name", Lookup::Found(text("x"), 1)),
-            ("TLS.1.2.ServerEnabled", Lookup::Found(PsValue::Bool(true), 1)),
+            (
+                "TLS.1.2.ServerEnabled",
+                Lookup::Found(PsValue::Bool(true), 1),
+            ),
             ("IPAddress.1", Lookup::Found(text("fe80::1"), 1)),
-            ("CimInstanceProperties.StartMode", Lookup::Found(text("Auto"), 1)),
+            (
+                "CimInstanceProperties.StartMode",
+                Lookup::Found(text("Auto"), 1),
+            ),
             ("StartMode", Lookup::Found(text("Auto"), 1)),
-            ("Items.Id", Lookup::Found(PsValue::List(vec![PsValue::Int(1), PsValue::Int(2)]), 1)),
+            (
+                "Items.Id",
+                Lookup::Found(PsValue::List(vec![PsValue::Int(1), PsValue::Int(2)]), 1),
+            ),
             ("Nope", Lookup::Missing),
             ("TLS.1.3.ServerEnabled", Lookup::Missing),
         ];
@@ -678,7 +719,11 @@ mod tests {
     #[test]
     fn values_convert_to_typed_values() {
         let enum_value = PsValue::Object(Rc::new(PsObject {
-            type_names: vec!["System.ServiceProcess.ServiceStartMode".to_string(), "System.Enum".to_string()].into(),
+            type_names: vec![
+                "System.ServiceProcess.ServiceStartMode".to_string(),
+                "System.Enum".to_string(),
+            ]
+            .into(),
             to_string: Some("Automatic".into()),
             content: Some(PsValue::Int(2)),
             ..PsObject::default()
@@ -689,8 +734,14 @@ mod tests {
             (PsValue::UInt(u64::MAX), Ok(Some(Value::Qword(u64::MAX)))),
             (PsValue::Bool(true), Ok(Some(Value::Boolean(true)))),
             (text("a"), Ok(Some(Value::String("a".into())))),
-            (PsValue::List(vec![text("a"), PsValue::Int(2)]), Ok(Some(Value::List(vec!["a".into(), "2".into()])))),
-            (enum_value.clone(), Ok(Some(Value::String("Automatic".into())))),
+            (
+                PsValue::List(vec![text("a"), PsValue::Int(2)]),
+                Ok(Some(Value::List(vec!["a".into(), "2".into()]))),
+            ),
+            (
+                enum_value.clone(),
+                Ok(Some(Value::String("Automatic".into()))),
+            ),
             (object(&[("a", PsValue::Int(1))]), Err(())),
             (PsValue::Unknown("x".into()), Err(())),
             (PsValue::Dict(vec![]), Err(())),
@@ -701,27 +752,42 @@ mod tests {
         assert!(matches_text(&enum_value, "automatic"));
         assert!(matches_text(&enum_value, "2"));
         assert!(matches_text(&PsValue::Null, ""));
-        assert!(matches_text(&PsValue::List(vec![text("A"), text("B")]), "b"));
+        assert!(matches_text(
+            &PsValue::List(vec![text("A"), text("B")]),
+            "b"
+        ));
     }
 
     #[test]
     fn labels_prefer_name_then_wmi_key_then_caption() {
         let cases = [
-            (object(&[("Caption", text("c")), ("Name", text("n"))]), ("Name", "n")),
+            (
+                object(&[("Caption", text("c")), ("Name", text("n"))]),
+                ("Name", "n"),
+            ),
             (
                 object(&[
-                    ("__RELPATH", text("Win32_QuickFixEngineering.HotFixID=\"KB1\",ServicePackInEffect=\"\"")),
+                    (
+                        "__RELPATH",
+                        text("Win32_QuickFixEngineering.HotFixID=\"KB1\",ServicePackInEffect=\"\""),
+                    ),
                     ("Caption", text("http://x")),
                     ("HotFixID", text("KB1")),
                     ("Name", PsValue::Null),
                 ]),
                 ("HotFixID", "KB1"),
             ),
-            (object(&[("Caption", text("c")), ("Other", text("o"))]), ("Caption", "c")),
+            (
+                object(&[("Caption", text("c")), ("Other", text("o"))]),
+                ("Caption", "c"),
+            ),
             (object(&[("Other", PsValue::Int(4))]), ("Other", "4")),
         ];
         for (value, (property, label)) in cases {
-            assert_eq!(value.label(), Some((property.to_string(), label.to_string())));
+            assert_eq!(
+                value.label(),
+                Some((property.to_string(), label.to_string()))
+            );
         }
     }
 }

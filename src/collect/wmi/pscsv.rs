@@ -7,7 +7,7 @@
 //! line breaks. The delimiter (`,`, `;` from `-UseCulture`, or TAB) is read from the
 //! header row. A `#TYPE` line names the objects' class.
 
-use super::object::{PsObject, PsValue, Property, looks_truncated};
+use super::object::{Property, PsObject, PsValue, looks_truncated};
 use super::{ParseReport, TopLevel};
 use crate::collect::Diagnostic;
 use std::borrow::Cow;
@@ -58,7 +58,11 @@ impl<'a> Tokenizer<'a> {
         let bytes = self.text.as_bytes();
         match bytes.get(self.pos) {
             Some(b'\r') => {
-                self.pos += if bytes.get(self.pos + 1) == Some(&b'\n') { 2 } else { 1 };
+                self.pos += if bytes.get(self.pos + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
             }
             Some(b'\n') => self.pos += 1,
             _ => return false,
@@ -252,12 +256,16 @@ pub fn parse(text: &str, file: &Path, sink: &mut dyn FnMut(TopLevel)) -> ParseRe
     let body = &text[preamble.pos..];
     let delimiter = detect_delimiter(take_line(body, 0).0);
     // Validate first, so a quote that never closes reads nothing rather than half a file.
-    if let Some(Err(Unterminated { line })) = Tokenizer::new(body, delimiter, preamble.line).find(Result::is_err) {
+    if let Some(Err(Unterminated { line })) =
+        Tokenizer::new(body, delimiter, preamble.line).find(Result::is_err)
+    {
         return ParseReport {
             diagnostics: vec![Diagnostic::line(
                 file,
                 line,
-                format!("a quoted field starting on line {line} never closes; the file was not read"),
+                format!(
+                    "a quoted field starting on line {line} never closes; the file was not read"
+                ),
             )],
             fatal: true,
         };
@@ -302,10 +310,9 @@ pub fn parse(text: &str, file: &Path, sink: &mut dyn FnMut(TopLevel)) -> ParseRe
             .enumerate()
             .filter_map(|(i, name)| {
                 let name = name.as_ref()?;
-                let value = record
-                    .fields
-                    .get(i)
-                    .map_or(PsValue::Null, |field| field_value(field, header_quoted, pdh));
+                let value = record.fields.get(i).map_or(PsValue::Null, |field| {
+                    field_value(field, header_quoted, pdh)
+                });
                 Some(Property {
                     name: name.clone(),
                     value,
@@ -337,7 +344,11 @@ fn header_names(header: &Record<'_>, file: &Path, report: &mut ParseReport) -> V
         } else {
             field.text.trim().to_string()
         };
-        let name = if name.is_empty() { format!("H{}", i + 1) } else { name };
+        let name = if name.is_empty() {
+            format!("H{}", i + 1)
+        } else {
+            name
+        };
         if names
             .iter()
             .flatten()
@@ -393,7 +404,11 @@ fn parse_w3c(
                 report.diagnostics.push(Diagnostic::line(
                     file,
                     line,
-                    format!("{} values where #Fields names {}", values.len(), fields.len()),
+                    format!(
+                        "{} values where #Fields names {}",
+                        values.len(),
+                        fields.len()
+                    ),
                 ));
             }
             let properties = fields
@@ -557,7 +572,10 @@ mod tests {
             panic!()
         };
         assert_eq!(first.class(), Some("PDH-CSV 4.0"));
-        assert_eq!(property(&objects[0], "\\\\h\\memory\\% committed bytes in use"), Some(PsValue::Null));
+        assert_eq!(
+            property(&objects[0], "\\\\h\\memory\\% committed bytes in use"),
+            Some(PsValue::Null)
+        );
         assert_eq!(
             property(&objects[1], "\\\\h\\memory\\% committed bytes in use"),
             Some(PsValue::Text("86.9".into()))
@@ -566,8 +584,13 @@ mod tests {
 
     #[test]
     fn w3c_fields_header() {
-        let (objects, _) = rows("#Software: Microsoft IIS\r\n#Fields: date s-ip cs-method\r\n2024-01-01 10.0.0.1 -\r\n");
-        assert_eq!(property(&objects[0], "s-ip"), Some(PsValue::Text("10.0.0.1".into())));
+        let (objects, _) = rows(
+            "#Software: Microsoft IIS\r\n#Fields: date s-ip cs-method\r\n2024-01-01 10.0.0.1 -\r\n",
+        );
+        assert_eq!(
+            property(&objects[0], "s-ip"),
+            Some(PsValue::Text("10.0.0.1".into()))
+        );
         assert_eq!(property(&objects[0], "cs-method"), Some(PsValue::Null));
     }
 

@@ -8,7 +8,7 @@
 //! writes for objects deeper than `-Depth` (`System.Collections.Hashtable`, `@{a=1}`)
 //! becomes an unknown value, not data.
 
-use super::object::{PsObject, PsValue, Property, looks_truncated};
+use super::object::{Property, PsObject, PsValue, looks_truncated};
 use super::{ParseReport, TopLevel};
 use crate::collect::Diagnostic;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -43,8 +43,10 @@ pub fn parse(text: &str, file: &Path, sink: &mut dyn FnMut(TopLevel)) -> ParseRe
     let mut counted_to = 0usize;
     for range in top_level_elements(body) {
         line = line.saturating_add(
-            u32::try_from(memchr::memchr_iter(b'\n', &body.as_bytes()[counted_to..range.start]).count())
-                .unwrap_or(u32::MAX),
+            u32::try_from(
+                memchr::memchr_iter(b'\n', &body.as_bytes()[counted_to..range.start]).count(),
+            )
+            .unwrap_or(u32::MAX),
         );
         counted_to = range.start;
         let slice = &body[range];
@@ -73,7 +75,10 @@ fn top_level_elements(body: &str) -> Vec<Range<usize>> {
         return Vec::new();
     };
     if bytes[first] != b'[' {
-        return vec![first..body.len()];
+        return vec![Range {
+            start: first,
+            end: body.len(),
+        }];
     }
     let mut ranges = Vec::new();
     let mut depth = 0usize;
@@ -123,9 +128,9 @@ fn json_date(text: &str) -> Option<String> {
         .find(|&(i, c)| i > 0 && (c == '+' || c == '-'))
         .map_or(inner.len(), |(i, _)| i);
     let (millis, offset) = inner.split_at(digits_end);
-    if !offset.is_empty()
-        && !(offset.len() == 5 && offset[1..].chars().all(|c| c.is_ascii_digit()))
-    {
+    let offset_is_valid =
+        offset.is_empty() || (offset.len() == 5 && offset[1..].chars().all(|c| c.is_ascii_digit()));
+    if !offset_is_valid {
         return None;
     }
     let millis: i64 = millis.parse().ok()?;
@@ -226,14 +231,16 @@ impl<'de> Visitor<'de> for NodeSeed {
             line: self.line,
             ..PsObject::default()
         };
-        object.type_names = class_of(&object).map_or_else(|| Rc::from(Vec::new()), |c| Rc::from(vec![c]));
+        object.type_names =
+            class_of(&object).map_or_else(|| Rc::from(Vec::new()), |c| Rc::from(vec![c]));
         Ok(PsValue::Object(Rc::new(object)))
     }
 }
 
 /// The class of a serialized CIM or WMI object, as a type name.
 fn class_of(object: &PsObject) -> Option<String> {
-    if let Some(PsValue::Object(system)) = object.property("CimSystemProperties").map(|p| &p.value) {
+    if let Some(PsValue::Object(system)) = object.property("CimSystemProperties").map(|p| &p.value)
+    {
         let class = system.property("ClassName")?.value.scalar_text()?;
         let namespace = system
             .property("Namespace")
@@ -248,7 +255,9 @@ fn class_of(object: &PsObject) -> Option<String> {
         .property("__NAMESPACE")
         .and_then(|p| p.value.scalar_text())
         .unwrap_or_default();
-    Some(format!("System.Management.ManagementObject#{namespace}\\{class}"))
+    Some(format!(
+        "System.Management.ManagementObject#{namespace}\\{class}"
+    ))
 }
 
 #[cfg(test)]
@@ -280,7 +289,9 @@ mod tests {
     fn top_level_object_and_array_normalise_to_a_list() {
         let (one, _) = parse_all("{\"a\":  1}");
         assert_eq!(one.len(), 1);
-        let (many, _) = parse_all("[\r\n    {\r\n        \"a\":  \"x,]\\\"\"\r\n    },\r\n    {\r\n        \"a\":  [1, 2]\r\n    }\r\n]");
+        let (many, _) = parse_all(
+            "[\r\n    {\r\n        \"a\":  \"x,]\\\"\"\r\n    },\r\n    {\r\n        \"a\":  [1, 2]\r\n    }\r\n]",
+        );
         assert_eq!(many.len(), 2);
         assert_eq!(many[0].line, 2);
         assert_eq!(many[1].line, 5);
@@ -300,7 +311,10 @@ mod tests {
         };
         let get = |n: &str| object.property(n).map(|p| p.value.clone());
         assert_eq!(get("name"), Some(PsValue::Text("MSExchangeIS".into())));
-        assert_eq!(get("When"), Some(PsValue::Text("2019-09-06T22:00:00Z".into())));
+        assert_eq!(
+            get("When"),
+            Some(PsValue::Text("2019-09-06T22:00:00Z".into()))
+        );
         assert_eq!(get("Html"), Some(PsValue::Text("<b> 'x' &".into())));
         assert!(matches!(get("Deep"), Some(PsValue::Unknown(_))));
         assert!(matches!(get("Custom"), Some(PsValue::Unknown(_))));

@@ -17,7 +17,10 @@ fn address(source: &str) -> Address {
 /// Collects the given sources from a folder holding `files`.
 fn collect_in(root: &Path, files: &[&str], sources: &[&str]) -> (Vec<Address>, Collected) {
     let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
-    let host = HostFiles { root, files: &files };
+    let host = HostFiles {
+        root,
+        files: &files,
+    };
     let addresses: Vec<Address> = sources.iter().map(|s| address(s)).collect();
     let refs: Vec<&Address> = addresses.iter().collect();
     let collected = WmiCollector.collect(&host, &refs);
@@ -36,26 +39,68 @@ fn string(s: &str) -> Option<Value> {
 fn select_syntax_table() {
     let condition = |p: &str, v: &str| (p.to_string(), v.to_string());
     let cases: Vec<(&str, Result<Selection, ()>)> = vec![
-        ("Name=MSExchangeIS", Ok(Selection { many: false, conditions: vec![condition("Name", "MSExchangeIS")] })),
+        (
+            "Name=MSExchangeIS",
+            Ok(Selection {
+                many: false,
+                conditions: vec![condition("Name", "MSExchangeIS")],
+            }),
+        ),
         (
             " Name = a , StartMode=Auto ",
-            Ok(Selection { many: false, conditions: vec![condition("Name", "a"), condition("StartMode", "Auto")] }),
+            Ok(Selection {
+                many: false,
+                conditions: vec![condition("Name", "a"), condition("StartMode", "Auto")],
+            }),
         ),
         (
             "Caption=Microsoft Windows Server 2003, Enterprise Edition",
             Ok(Selection {
                 many: false,
-                conditions: vec![condition("Caption", "Microsoft Windows Server 2003, Enterprise Edition")],
+                conditions: vec![condition(
+                    "Caption",
+                    "Microsoft Windows Server 2003, Enterprise Edition",
+                )],
             }),
         ),
         (
             "Caption=\"a, b=c \"\"q\"\"\",Index=7",
-            Ok(Selection { many: false, conditions: vec![condition("Caption", "a, b=c \"q\""), condition("Index", "7")] }),
+            Ok(Selection {
+                many: false,
+                conditions: vec![
+                    condition("Caption", "a, b=c \"q\""),
+                    condition("Index", "7"),
+                ],
+            }),
         ),
-        ("*", Ok(Selection { many: true, conditions: vec![] })),
-        ("*, StartMode=Auto", Ok(Selection { many: true, conditions: vec![condition("StartMode", "Auto")] })),
-        ("StartMode=Auto,*", Ok(Selection { many: true, conditions: vec![condition("StartMode", "Auto")] })),
-        ("Name=", Ok(Selection { many: false, conditions: vec![condition("Name", "")] })),
+        (
+            "*",
+            Ok(Selection {
+                many: true,
+                conditions: vec![],
+            }),
+        ),
+        (
+            "*, StartMode=Auto",
+            Ok(Selection {
+                many: true,
+                conditions: vec![condition("StartMode", "Auto")],
+            }),
+        ),
+        (
+            "StartMode=Auto,*",
+            Ok(Selection {
+                many: true,
+                conditions: vec![condition("StartMode", "Auto")],
+            }),
+        ),
+        (
+            "Name=",
+            Ok(Selection {
+                many: false,
+                conditions: vec![condition("Name", "")],
+            }),
+        ),
         ("", Err(())),
         ("Name", Err(())),
         ("=x", Err(())),
@@ -73,7 +118,9 @@ fn addresses_are_validated() {
     let collector = WmiCollector;
     let parse = |s: &str| collector.parse_address(&toml::from_str::<toml::Table>(s).unwrap());
     assert_eq!(
-        parse("type='wmi'\nfile='wmi\\Win32_Service.xml'\nselect='Name=MSExchangeIS'\nproperty='StartMode'"),
+        parse(
+            "type='wmi'\nfile='wmi\\Win32_Service.xml'\nselect='Name=MSExchangeIS'\nproperty='StartMode'"
+        ),
         Ok(Address {
             collector: "wmi".into(),
             file: "wmi/Win32_Service.xml".into(),
@@ -131,14 +178,20 @@ fn exchange_2007_services_from_utf16_clixml() {
     );
     assert_eq!(value_of(&collected, &addresses[3]), Some(Value::Integer(0)));
     assert_eq!(value_of(&collected, &addresses[4]), None, "$null is absent");
-    assert_eq!(value_of(&collected, &addresses[8]), Some(Value::Boolean(true)));
+    assert_eq!(
+        value_of(&collected, &addresses[8]),
+        Some(Value::Boolean(true))
+    );
     // Ambiguous selections are errors naming the candidates.
     for ambiguous in [&addresses[5], &addresses[6]] {
         assert_eq!(value_of(&collected, ambiguous), None);
         let diagnostic = collected
             .diagnostics
             .iter()
-            .find(|d| d.location.as_deref() == Some(ambiguous.location.as_str()) && d.name.as_deref() == Some("Name"))
+            .find(|d| {
+                d.location.as_deref() == Some(ambiguous.location.as_str())
+                    && d.name.as_deref() == Some("Name")
+            })
             .expect("ambiguity reported");
         assert!(diagnostic.message.contains("MSExchangeIS"), "{diagnostic}");
     }
@@ -156,7 +209,12 @@ fn exchange_2007_services_from_utf16_clixml() {
             ("MSExchangeIMAP4", Some(&Value::String("Disabled".into()))),
         ]
     );
-    assert_eq!(collected.diagnostics.len(), 2, "{:?}", collected.diagnostics);
+    assert_eq!(
+        collected.diagnostics.len(),
+        2,
+        "{:?}",
+        collected.diagnostics
+    );
 }
 
 #[test]
@@ -178,20 +236,35 @@ fn exchange_2007_services_from_a_type_csv() {
     assert_eq!(collected.items[&addresses[0]].provenance.line, 3);
     assert_eq!(
         value_of(&collected, &addresses[1]),
-        string("Manages the Microsoft Exchange Information Store.\r\nIf this service is stopped, mailbox and public folder stores on this computer are unavailable.")
+        string(
+            "Manages the Microsoft Exchange Information Store.\r\nIf this service is stopped, mailbox and public folder stores on this computer are unavailable."
+        )
     );
-    assert_eq!(value_of(&collected, &addresses[2]), None, "unquoted empty is $null");
-    assert_eq!(value_of(&collected, &addresses[3]), string(""), "quoted empty is an empty string");
+    assert_eq!(
+        value_of(&collected, &addresses[2]),
+        None,
+        "unquoted empty is $null"
+    );
+    assert_eq!(
+        value_of(&collected, &addresses[3]),
+        string(""),
+        "quoted empty is an empty string"
+    );
     // A nested object Export-Csv flattened to its type name is an error, not data.
     assert_eq!(value_of(&collected, &addresses[4]), None);
-    assert!(collected.diagnostics.iter().any(|d| d.name.as_deref() == Some("Properties")
-        && d.message.contains("System.Management.PropertyDataCollection")));
+    assert!(collected.diagnostics.iter().any(|d| {
+        d.name.as_deref() == Some("Properties")
+            && d.message
+                .contains("System.Management.PropertyDataCollection")
+    }));
     let disabled = &collected.instances[&addresses[5]];
     assert_eq!(disabled.len(), 1);
     assert_eq!(disabled[0].0, "MSExchangePOP3");
     assert_eq!(
         value_of(&collected, &addresses[6]),
-        string("\"C:\\Program Files\\Microsoft\\Exchange Server\\bin\\msftesql.exe\" -s:Exchange -f:Exchange")
+        string(
+            "\"C:\\Program Files\\Microsoft\\Exchange Server\\bin\\msftesql.exe\" -s:Exchange -f:Exchange"
+        )
     );
 }
 
@@ -224,10 +297,21 @@ fn cim_json_in_utf16_with_wrappers() {
         .collect();
     assert_eq!(
         pids,
-        vec![Some(Value::Integer(2280)), Some(Value::Integer(1964)), Some(Value::Integer(0))]
+        vec![
+            Some(Value::Integer(2280)),
+            Some(Value::Integer(1964)),
+            Some(Value::Integer(0))
+        ]
     );
-    assert_eq!(value_of(&collected, &addresses[4]), Some(Value::Boolean(false)));
-    assert!(collected.diagnostics.is_empty(), "{:?}", collected.diagnostics);
+    assert_eq!(
+        value_of(&collected, &addresses[4]),
+        Some(Value::Boolean(false))
+    );
+    assert!(
+        collected.diagnostics.is_empty(),
+        "{:?}",
+        collected.diagnostics
+    );
 }
 
 #[test]
@@ -248,15 +332,31 @@ fn single_object_json_dates_enums_and_depth_truncation() {
             "type='wmi'\nfile='ExchangeServer.json'\nproperty='ErrorReportingEnabled'",
         ],
     );
-    assert_eq!(value_of(&collected, &addresses[0]), string("2010-10-05T15:00:45Z"));
+    assert_eq!(
+        value_of(&collected, &addresses[0]),
+        string("2010-10-05T15:00:45Z")
+    );
     assert_eq!(value_of(&collected, &addresses[1]), Some(Value::Integer(2)));
-    assert_eq!(value_of(&collected, &addresses[2]), Some(Value::Integer(83)));
+    assert_eq!(
+        value_of(&collected, &addresses[2]),
+        Some(Value::Integer(83))
+    );
     assert_eq!(value_of(&collected, &addresses[3]), string("8.0.535.0"));
-    assert_eq!(value_of(&collected, &addresses[6]), string("Mailbox <CCR> node & 'active'"));
-    assert_eq!(value_of(&collected, &addresses[7]), Some(Value::List(vec![])));
+    assert_eq!(
+        value_of(&collected, &addresses[6]),
+        string("Mailbox <CCR> node & 'active'")
+    );
+    assert_eq!(
+        value_of(&collected, &addresses[7]),
+        Some(Value::List(vec![]))
+    );
     assert_eq!(value_of(&collected, &addresses[9]), None);
     // Truncated and non-scalar values are errors on exactly the settings that read them.
-    for (index, needle) in [(4, "System.Collections.Hashtable"), (5, "@{Length=0}"), (8, "is an object")] {
+    for (index, needle) in [
+        (4, "System.Collections.Hashtable"),
+        (5, "@{Length=0}"),
+        (8, "is an object"),
+    ] {
         assert_eq!(value_of(&collected, &addresses[index]), None);
         let address = &addresses[index];
         let diagnostic = collected
@@ -289,20 +389,34 @@ fn malformed_and_semantically_broken_clixml() {
         .collect();
     assert_eq!(malformed.len(), 1, "{malformed:?}");
     assert_eq!(malformed[0].line, 2);
-    assert!(malformed[0].message.contains("column 3"), "{}", malformed[0]);
+    assert!(
+        malformed[0].message.contains("column 3"),
+        "{}",
+        malformed[0]
+    );
     assert!(value_of(&collected, &addresses[0]).is_none());
-    assert!(!collected.instances.contains_key(&addresses[1]), "no partial instance list");
+    assert!(
+        !collected.instances.contains_key(&addresses[1]),
+        "no partial instance list"
+    );
     for blocked in &addresses[..2] {
-        assert!(collected.diagnostics.iter().any(|d| d.location.as_deref() == Some(blocked.location.as_str())
-            && d.name.as_deref() == Some("Caption")));
+        assert!(
+            collected
+                .diagnostics
+                .iter()
+                .any(|d| d.location.as_deref() == Some(blocked.location.as_str())
+                    && d.name.as_deref() == Some("Caption"))
+        );
     }
     // The dangling Ref spoils one property, not the object.
     assert_eq!(value_of(&collected, &addresses[2]), string("Auto"));
     assert!(value_of(&collected, &addresses[3]).is_none());
-    assert!(collected
-        .diagnostics
-        .iter()
-        .any(|d| d.name.as_deref() == Some("StartName") && d.message.contains("RefId 17")));
+    assert!(
+        collected
+            .diagnostics
+            .iter()
+            .any(|d| d.name.as_deref() == Some("StartName") && d.message.contains("RefId 17"))
+    );
 }
 
 #[test]
@@ -315,24 +429,45 @@ fn listing_names_every_property_with_a_usable_select() {
             .find(|i| i.address.location == location && i.address.name == name)
             .map(|i| i.item.value.clone())
     };
-    assert_eq!(find("Name=MSExchangeIMAP4", "StartMode"), string("Disabled"));
-    assert_eq!(find("Name=MSExchangeIS", "ProcessId"), Some(Value::Integer(2712)));
+    assert_eq!(
+        find("Name=MSExchangeIMAP4", "StartMode"),
+        string("Disabled")
+    );
+    assert_eq!(
+        find("Name=MSExchangeIS", "ProcessId"),
+        Some(Value::Integer(2712))
+    );
     assert!(listing.diagnostics.is_empty(), "{:?}", listing.diagnostics);
     // Not-data values are summarised, not listed.
     let csv = WmiCollector.list(&fixtures(), Path::new("Win32_Service.csv"));
     assert_eq!(csv.diagnostics.len(), 1);
-    assert!(csv.diagnostics[0].message.contains("__DERIVATION"), "{}", csv.diagnostics[0]);
+    assert!(
+        csv.diagnostics[0].message.contains("__DERIVATION"),
+        "{}",
+        csv.diagnostics[0]
+    );
     assert!(!csv.items.iter().any(|i| i.address.name == "InstallDate"));
 }
 
 #[test]
 fn listing_ignores_xml_and_csv_of_other_kinds() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("MetaBase.xml"), "<configuration><IIsWebServer Location=\"/LM/W3SVC/1\"/></configuration>").unwrap();
-    std::fs::write(dir.path().join("audit.csv"), "Machine Name,Policy Target,Subcategory\r\nX,System,Logon\r\n").unwrap();
+    std::fs::write(
+        dir.path().join("MetaBase.xml"),
+        "<configuration><IIsWebServer Location=\"/LM/W3SVC/1\"/></configuration>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("audit.csv"),
+        "Machine Name,Policy Target,Subcategory\r\nX,System,Logon\r\n",
+    )
+    .unwrap();
     for file in ["MetaBase.xml", "audit.csv"] {
         let listing = WmiCollector.list(dir.path(), Path::new(file));
-        assert!(listing.items.is_empty() && listing.diagnostics.is_empty(), "{file}");
+        assert!(
+            listing.items.is_empty() && listing.diagnostics.is_empty(),
+            "{file}"
+        );
     }
 }
 
@@ -355,7 +490,9 @@ fn format_detection_by_extension_then_content() {
 /// Each corpus file, with the values a reader of the file can see in it.
 #[test]
 fn every_clixml_corpus_file() {
-    let Some(root) = corpus_dir("clixml") else { return };
+    let Some(root) = corpus_dir("clixml") else {
+        return;
+    };
     let files = corpus_files("clixml");
     let names: Vec<String> = files
         .iter()
@@ -366,71 +503,216 @@ fn every_clixml_corpus_file() {
         let mut objects = Vec::new();
         let report = read_export(&root, Path::new(name), &mut |t| objects.push(t));
         assert!(!report.fatal, "{name}: {:?}", report.diagnostics);
-        assert!(report.diagnostics.is_empty(), "{name}: {:?}", report.diagnostics);
+        assert!(
+            report.diagnostics.is_empty(),
+            "{name}: {:?}",
+            report.diagnostics
+        );
         assert!(!objects.is_empty(), "{name}");
         let listing = WmiCollector.list(&root, Path::new(name));
         assert!(!listing.items.is_empty(), "{name}");
     }
     let checks: &[(&str, &str, &str, Option<Value>)] = &[
-        ("Win32_OperatingSystem.xml", "", "Caption", string("Microsoft Windows Server 2016 Datacenter")),
-        ("Win32_OperatingSystem.xml", "", "BuildNumber", string("14393")),
-        ("Win32_OperatingSystem.xml", "", "CurrentTimeZone", Some(Value::Integer(-300))),
-        ("Win32_OperatingSystem.xml", "", "DataExecutionPrevention_Available", Some(Value::Boolean(true))),
-        ("Win32_OperatingSystem.xml", "", "__DERIVATION", Some(Value::List(vec![
-            "CIM_OperatingSystem".into(), "CIM_LogicalElement".into(), "CIM_ManagedSystemElement".into()]))),
+        (
+            "Win32_OperatingSystem.xml",
+            "",
+            "Caption",
+            string("Microsoft Windows Server 2016 Datacenter"),
+        ),
+        (
+            "Win32_OperatingSystem.xml",
+            "",
+            "BuildNumber",
+            string("14393"),
+        ),
+        (
+            "Win32_OperatingSystem.xml",
+            "",
+            "CurrentTimeZone",
+            Some(Value::Integer(-300)),
+        ),
+        (
+            "Win32_OperatingSystem.xml",
+            "",
+            "DataExecutionPrevention_Available",
+            Some(Value::Boolean(true)),
+        ),
+        (
+            "Win32_OperatingSystem.xml",
+            "",
+            "__DERIVATION",
+            Some(Value::List(vec![
+                "CIM_OperatingSystem".into(),
+                "CIM_LogicalElement".into(),
+                "CIM_ManagedSystemElement".into(),
+            ])),
+        ),
         ("Win32_OperatingSystem.xml", "", "CSDVersion", None),
-        ("GetHotFix.xml", "HotFixID=KB3192137", "Description", string("Update")),
-        ("GetHotFix.xml", "HotFixID=KB4049065", "__CLASS", string("Win32_QuickFixEngineering")),
-        ("GetHotFix.xml", "HotFixID=KB3192137", "InstalledOn", string("2016-09-12T00:00:00")),
-        ("GetAllTlsSettings.xml", "", "Registry.TLS.1.2.ServerEnabled", Some(Value::Boolean(true))),
-        ("GetAllTlsSettings.xml", "", "Registry.TLS.1.0.ServerRegistryPath",
-            string("SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server")),
-        ("GetAllTlsSettings.xml", "", "Registry.NET.NETv4.NetVersion", string("v4.0.30319")),
-        ("GetAllTlsSettings.xml", "", "Registry.NET.NETv4.SchUseStrongCryptoValue", None),
-        ("GetAllTlsSettings.xml", "", "SecurityProtocol", string("Tls12")),
-        ("GetSmbServerConfiguration.xml", "", "EnableSMB1Protocol", Some(Value::Boolean(false))),
-        ("GetSmbServerConfiguration.xml", "", "Smb2CreditsMax", Some(Value::Integer(8192))),
-        ("GetSmbServerConfiguration.xml", "", "__ClassMetadata.ServerName", Some(Value::List(vec!["SOLO-E19A".into()]))),
-        ("RemoteRegistryValueProductName.xml", "", "", string("Windows Server 2016 Datacenter")),
-        ("Win32_NetworkAdapterConfiguration.xml", "", "IPAddress", Some(Value::List(vec![
-            "192.168.11.11".into(), "fe80::9849:f94f:c7a1:cacb".into()]))),
-        ("Win32_NetworkAdapterConfiguration.xml", "", "GatewayCostMetric", Some(Value::List(vec!["256".into()]))),
-        ("Win32_NetworkAdapterConfiguration.xml", "", "DHCPEnabled", Some(Value::Boolean(false))),
+        (
+            "GetHotFix.xml",
+            "HotFixID=KB3192137",
+            "Description",
+            string("Update"),
+        ),
+        (
+            "GetHotFix.xml",
+            "HotFixID=KB4049065",
+            "__CLASS",
+            string("Win32_QuickFixEngineering"),
+        ),
+        (
+            "GetHotFix.xml",
+            "HotFixID=KB3192137",
+            "InstalledOn",
+            string("2016-09-12T00:00:00"),
+        ),
+        (
+            "GetAllTlsSettings.xml",
+            "",
+            "Registry.TLS.1.2.ServerEnabled",
+            Some(Value::Boolean(true)),
+        ),
+        (
+            "GetAllTlsSettings.xml",
+            "",
+            "Registry.TLS.1.0.ServerRegistryPath",
+            string(
+                "SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server",
+            ),
+        ),
+        (
+            "GetAllTlsSettings.xml",
+            "",
+            "Registry.NET.NETv4.NetVersion",
+            string("v4.0.30319"),
+        ),
+        (
+            "GetAllTlsSettings.xml",
+            "",
+            "Registry.NET.NETv4.SchUseStrongCryptoValue",
+            None,
+        ),
+        (
+            "GetAllTlsSettings.xml",
+            "",
+            "SecurityProtocol",
+            string("Tls12"),
+        ),
+        (
+            "GetSmbServerConfiguration.xml",
+            "",
+            "EnableSMB1Protocol",
+            Some(Value::Boolean(false)),
+        ),
+        (
+            "GetSmbServerConfiguration.xml",
+            "",
+            "Smb2CreditsMax",
+            Some(Value::Integer(8192)),
+        ),
+        (
+            "GetSmbServerConfiguration.xml",
+            "",
+            "__ClassMetadata.ServerName",
+            Some(Value::List(vec!["SOLO-E19A".into()])),
+        ),
+        (
+            "RemoteRegistryValueProductName.xml",
+            "",
+            "",
+            string("Windows Server 2016 Datacenter"),
+        ),
+        (
+            "Win32_NetworkAdapterConfiguration.xml",
+            "",
+            "IPAddress",
+            Some(Value::List(vec![
+                "192.168.11.11".into(),
+                "fe80::9849:f94f:c7a1:cacb".into(),
+            ])),
+        ),
+        (
+            "Win32_NetworkAdapterConfiguration.xml",
+            "",
+            "GatewayCostMetric",
+            Some(Value::List(vec!["256".into()])),
+        ),
+        (
+            "Win32_NetworkAdapterConfiguration.xml",
+            "",
+            "DHCPEnabled",
+            Some(Value::Boolean(false)),
+        ),
     ];
     let sources: Vec<String> = checks
         .iter()
         .map(|(file, select, property, _)| {
-            let select = if select.is_empty() { String::new() } else { format!("\nselect='{select}'") };
+            let select = if select.is_empty() {
+                String::new()
+            } else {
+                format!("\nselect='{select}'")
+            };
             format!("type='wmi'\nfile='{file}'{select}\nproperty='{property}'")
         })
         .collect();
     let source_refs: Vec<&str> = sources.iter().map(String::as_str).collect();
     let (addresses, collected) = collect_in(&root, &name_refs, &source_refs);
     for ((file, _, property, expected), address) in checks.iter().zip(&addresses) {
-        assert_eq!(&value_of(&collected, address), expected, "{file} {property}");
+        assert_eq!(
+            &value_of(&collected, address),
+            expected,
+            "{file} {property}"
+        );
     }
-    assert!(collected.diagnostics.is_empty(), "{:?}", collected.diagnostics);
+    assert!(
+        collected.diagnostics.is_empty(),
+        "{:?}",
+        collected.diagnostics
+    );
     // The hotfix list: the second object takes its type names from TNRef.
-    let (all, collected) = collect_in(&root, &name_refs, &["type='wmi'\nfile='GetHotFix.xml'\nselect='*'\nproperty='HotFixID'"]);
+    let (all, collected) = collect_in(
+        &root,
+        &name_refs,
+        &["type='wmi'\nfile='GetHotFix.xml'\nselect='*'\nproperty='HotFixID'"],
+    );
     let hotfixes = &collected.instances[&all[0]];
     assert!(hotfixes.len() >= 2);
-    assert!(hotfixes.iter().all(|(label, item)| item.as_ref().is_some_and(|i| i.value == Value::String(label.clone())
-        && i.provenance.location.starts_with("Win32_QuickFixEngineering["))));
+    assert!(
+        hotfixes
+            .iter()
+            .all(|(label, item)| item.as_ref().is_some_and(|i| i.value
+                == Value::String(label.clone())
+                && i.provenance
+                    .location
+                    .starts_with("Win32_QuickFixEngineering[")))
+    );
     // Cipher suites: member enumeration over a list of objects.
-    let (suites, collected) = collect_in(&root, &name_refs, &["type='wmi'\nfile='GetAllTlsSettings.xml'\nproperty='TlsCipherSuite.Name'"]);
-    let Some(Value::List(names)) = value_of(&collected, &suites[0]) else { panic!("no suite names") };
+    let (suites, collected) = collect_in(
+        &root,
+        &name_refs,
+        &["type='wmi'\nfile='GetAllTlsSettings.xml'\nproperty='TlsCipherSuite.Name'"],
+    );
+    let Some(Value::List(names)) = value_of(&collected, &suites[0]) else {
+        panic!("no suite names")
+    };
     assert!(names.contains(&"TLS_RSA_WITH_AES_128_CBC_SHA".to_string()));
     assert!(names.contains(&"TLS_RSA_WITH_3DES_EDE_CBC_SHA".to_string()));
 }
 
 #[test]
 fn every_ps_json_corpus_file() {
-    let Some(root) = corpus_dir("ps_json") else { return };
+    let Some(root) = corpus_dir("ps_json") else {
+        return;
+    };
     for file in corpus_files("ps_json") {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let mut objects = Vec::new();
         let report = read_export(&root, Path::new(&name), &mut |t| objects.push(t));
-        assert!(!report.fatal && report.diagnostics.is_empty(), "{name}: {:?}", report.diagnostics);
+        assert!(
+            !report.fatal && report.diagnostics.is_empty(),
+            "{name}: {:?}",
+            report.diagnostics
+        );
         assert!(!objects.is_empty(), "{name}");
     }
     let (addresses, collected) = collect_in(
@@ -447,14 +729,29 @@ fn every_ps_json_corpus_file() {
         ],
     );
     assert_eq!(value_of(&collected, &addresses[0]), string("W3C"));
-    assert_eq!(value_of(&collected, &addresses[1]), Some(Value::Integer(20_971_520)));
+    assert_eq!(
+        value_of(&collected, &addresses[1]),
+        Some(Value::Integer(20_971_520))
+    );
     assert_eq!(
         value_of(&collected, &addresses[2]),
-        Some(Value::List(vec!["*:81:".into(), "*".into(), "*:444:".into()]))
+        Some(Value::List(vec![
+            "*:81:".into(),
+            "*".into(),
+            "*:444:".into()
+        ]))
     );
-    assert_eq!(value_of(&collected, &addresses[3]), Some(Value::Integer(4_294_967_295)));
-    assert_eq!(value_of(&collected, &addresses[4]), None, "a depth-truncated value is not data");
-    assert!(collected.diagnostics.iter().any(|d| d.name.as_deref() == Some("bindings.Collection.Attributes")
+    assert_eq!(
+        value_of(&collected, &addresses[3]),
+        Some(Value::Integer(4_294_967_295))
+    );
+    assert_eq!(
+        value_of(&collected, &addresses[4]),
+        None,
+        "a depth-truncated value is not data"
+    );
+    assert!(collected.diagnostics.iter().any(|d| d.name.as_deref()
+        == Some("bindings.Collection.Attributes")
         && d.message.contains("-Depth")));
     let paths: Vec<(&str, Option<&Value>)> = collected.instances[&addresses[5]]
         .iter()
@@ -463,21 +760,38 @@ fn every_ps_json_corpus_file() {
     assert_eq!(
         paths,
         vec![
-            ("Default Web Site", Some(&Value::String("%SystemDrive%\\inetpub\\wwwroot".into()))),
-            ("Exchange Back End", Some(&Value::String("F:\\Program Files\\Microsoft\\Exchange\\ClientAccess".into()))),
+            (
+                "Default Web Site",
+                Some(&Value::String("%SystemDrive%\\inetpub\\wwwroot".into()))
+            ),
+            (
+                "Exchange Back End",
+                Some(&Value::String(
+                    "F:\\Program Files\\Microsoft\\Exchange\\ClientAccess".into()
+                ))
+            ),
         ]
     );
-    assert_eq!(value_of(&collected, &addresses[6]), Some(Value::Boolean(true)));
+    assert_eq!(
+        value_of(&collected, &addresses[6]),
+        Some(Value::Boolean(true))
+    );
 }
 
 #[test]
 fn every_ps_csv_corpus_file() {
-    let Some(root) = corpus_dir("ps_csv") else { return };
+    let Some(root) = corpus_dir("ps_csv") else {
+        return;
+    };
     for file in corpus_files("ps_csv") {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let mut objects = Vec::new();
         let report = read_export(&root, Path::new(&name), &mut |t| objects.push(t));
-        assert!(!report.fatal && report.diagnostics.is_empty(), "{name}: {:?}", report.diagnostics);
+        assert!(
+            !report.fatal && report.diagnostics.is_empty(),
+            "{name}: {:?}",
+            report.diagnostics
+        );
         assert!(!objects.is_empty(), "{name}");
         let listing = WmiCollector.list(&root, Path::new(&name));
         assert!(!listing.items.is_empty(), "{name}");
@@ -487,19 +801,34 @@ fn every_ps_csv_corpus_file() {
         &root,
         &["ps_perfmon_CounterSamples.csv"],
         &[
-            &format!("type='wmi'\nfile='ps_perfmon_CounterSamples.csv'\nselect='{first_column}=11/26/2016 13:46:30.874'\nproperty='\\\\charlieparker\\memory\\% committed bytes in use'"),
-            &format!("type='wmi'\nfile='ps_perfmon_CounterSamples.csv'\nselect='{first_column}=11/26/2016 13:46:30.874'\nproperty='\\\\charlieparker\\memory\\cache faults/sec'"),
+            &format!(
+                "type='wmi'\nfile='ps_perfmon_CounterSamples.csv'\nselect='{first_column}=11/26/2016 13:46:30.874'\nproperty='\\\\charlieparker\\memory\\% committed bytes in use'"
+            ),
+            &format!(
+                "type='wmi'\nfile='ps_perfmon_CounterSamples.csv'\nselect='{first_column}=11/26/2016 13:46:30.874'\nproperty='\\\\charlieparker\\memory\\cache faults/sec'"
+            ),
             "type='wmi'\nfile='ps_perfmon_CounterSamples.csv'\nselect='*'\nproperty='\\\\charlieparker\\network interface(isatap.jetsoft.com)\\bytes total/sec'",
         ],
     );
-    assert_eq!(value_of(&collected, &addresses[0]), string("86.93735103284412"));
-    assert_eq!(value_of(&collected, &addresses[1]), None, "a blank PDH sample is no value");
+    assert_eq!(
+        value_of(&collected, &addresses[0]),
+        string("86.93735103284412")
+    );
+    assert_eq!(
+        value_of(&collected, &addresses[1]),
+        None,
+        "a blank PDH sample is no value"
+    );
     let samples = &collected.instances[&addresses[2]];
     assert_eq!(samples.len(), 25);
     assert_eq!(samples[0].0, "11/26/2016 13:46:30.874");
     assert!(samples[0].1.is_none());
     assert_eq!(samples[1].1.as_ref().map(|i| i.value.clone()), string("0"));
-    assert!(collected.diagnostics.is_empty(), "{:?}", collected.diagnostics);
+    assert!(
+        collected.diagnostics.is_empty(),
+        "{:?}",
+        collected.diagnostics
+    );
 }
 
 proptest! {
