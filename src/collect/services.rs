@@ -609,12 +609,7 @@ pub fn service_from_object(value: &PsValue) -> Option<ServiceRecord> {
         .iter()
         .any(|t| SERVICE_TYPES.iter().any(|s| t.contains(s)));
     let has = |name: &str| object.property(name).is_some();
-    let controller = has("CanStop")
-        || has("ServiceHandle")
-        || object
-            .type_names
-            .iter()
-            .any(|t| t.contains("ServiceController"));
+    let controller = has("CanStop") || has("ServiceHandle");
     let shaped = has("StartMode")
         || has("StartType")
         || has("StartupType")
@@ -624,7 +619,7 @@ pub fn service_from_object(value: &PsValue) -> Option<ServiceRecord> {
     }
     let (name, line) = property_value(object, &["ServiceName", "Name"])?;
     let name = name.scalar_text().filter(|n| !n.trim().is_empty())?;
-    let mut record = ServiceRecord::new(&name, object.line.max(line));
+    let mut record = ServiceRecord::new(&name, if object.line > 0 { object.line } else { line });
     let state_names: &[&str] = if has("State") {
         &["State"]
     } else {

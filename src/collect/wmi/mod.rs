@@ -493,8 +493,8 @@ fn flatten(
 }
 
 /// Whether `list` should read a file: CliXML needs an `<Objs>` root, CSV a PowerShell
-/// header (`#TYPE`, a fully quoted header row, PDH-CSV or `#Fields:`). Other XML and CSV
-/// files belong to other collectors.
+/// header (`#TYPE`, a fully quoted header row, PDH-CSV or `#Fields:`) and not be
+/// driverquery output. Other XML and CSV files belong to other collectors.
 fn looks_like_export(format: ExportFormat, text: &str) -> bool {
     let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     match format {
@@ -512,6 +512,12 @@ fn looks_like_export(format: ExportFormat, text: &str) -> bool {
             }
         }
         ExportFormat::Csv => {
+            // driverquery output is fully quoted too, but is console text, not an export.
+            if crate::collect::services::identify(body)
+                == Some(crate::collect::services::ServiceExport::DriverQuery)
+            {
+                return false;
+            }
             let first = body.lines().next().unwrap_or_default();
             first.starts_with("#TYPE")
                 || first.starts_with("#Fields:")

@@ -81,11 +81,13 @@ impl PsObject {
     }
 
     /// A short class name for reports: the WMI/CIM class after `#` and the namespace
-    /// (`Win32_Service`), or the type name itself.
+    /// (`Win32_Service`), the last part of a .NET type name (`ServiceController`), or the
+    /// name as written (`PDH-CSV 4.0`).
     pub fn short_class(&self) -> Option<String> {
         let class = self.class()?;
         let short = match class.rsplit_once('#') {
             Some((_, path)) => path.rsplit(['\\', '/']).next().unwrap_or(path),
+            None if !class.contains([' ', '`', '[']) => class.rsplit('.').next().unwrap_or(class),
             None => class,
         };
         Some(short.to_string())
@@ -756,6 +758,44 @@ mod tests {
             &PsValue::List(vec![text("A"), text("B")]),
             "b"
         ));
+    }
+
+    #[test]
+    fn short_class_names() {
+        let cases = [
+            (
+                "System.Management.ManagementObject#root\\cimv2\\Win32_Service",
+                "Win32_Service",
+            ),
+            (
+                "Microsoft.Management.Infrastructure.CimInstance#ROOT/Microsoft/Windows/SMB/MSFT_SmbServerConfiguration",
+                "MSFT_SmbServerConfiguration",
+            ),
+            (
+                "Deserialized.System.ServiceProcess.ServiceController",
+                "ServiceController",
+            ),
+            (
+                "Selected.Microsoft.Exchange.Data.Directory.Management.ExchangeServer",
+                "ExchangeServer",
+            ),
+            ("PDH-CSV 4.0", "PDH-CSV 4.0"),
+            (
+                "System.Collections.Generic.List`1[System.String]",
+                "System.Collections.Generic.List`1[System.String]",
+            ),
+        ];
+        for (type_name, expected) in cases {
+            let object = PsObject {
+                type_names: vec![type_name.to_string()].into(),
+                ..PsObject::default()
+            };
+            assert_eq!(
+                object.short_class().as_deref(),
+                Some(expected),
+                "{type_name}"
+            );
+        }
     }
 
     #[test]

@@ -462,7 +462,13 @@ fn listing_ignores_xml_and_csv_of_other_kinds() {
         "Machine Name,Policy Target,Subcategory\r\nX,System,Logon\r\n",
     )
     .unwrap();
-    for file in ["MetaBase.xml", "audit.csv"] {
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/services/driverquery_v_de.csv"),
+        dir.path().join("driverquery.csv"),
+    )
+    .unwrap();
+    for file in ["MetaBase.xml", "audit.csv", "driverquery.csv"] {
         let listing = WmiCollector.list(dir.path(), Path::new(file));
         assert!(
             listing.items.is_empty() && listing.diagnostics.is_empty(),
@@ -484,6 +490,54 @@ fn format_detection_by_extension_then_content() {
     ];
     for (path, text, expected) in cases {
         assert_eq!(detect_format(Path::new(path), text), expected, "{path}");
+    }
+}
+
+#[test]
+fn csv_reads_the_same_in_every_encoding_powershell_writes() {
+    let text = "#TYPE Deserialized.System.ServiceProcess.ServiceController\r\n\"Name\",\"DisplayName\",\"StartType\"\r\n\"MSExchangeIS\",\"Informationsspeicher f\u{fc}r Exchange\",\"Automatic\"\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf8_bom: Vec<u8> = b"\xEF\xBB\xBF"
+        .iter()
+        .copied()
+        .chain(text.bytes())
+        .collect();
+    let ansi: Vec<u8> = text
+        .chars()
+        .map(|c| if c == '\u{fc}' { 0xFC } else { c as u8 })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let encodings: [(&str, &[u8]); 4] = [
+        ("utf8.csv", text.as_bytes()),
+        ("utf8bom.csv", &utf8_bom),
+        ("utf16.csv", &utf16),
+        ("ansi.csv", &ansi),
+    ];
+    for (name, bytes) in encodings {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let mut objects = Vec::new();
+        let report = read_export(dir.path(), Path::new(name), &mut |t| objects.push(t));
+        assert!(report.diagnostics.is_empty(), "{name}");
+        assert_eq!(objects.len(), 1, "{name}");
+        assert_eq!(objects[0].line, 3, "{name}");
+        let PsValue::Object(object) = &objects[0].value else {
+            panic!("{name}")
+        };
+        assert_eq!(
+            object.class(),
+            Some("System.ServiceProcess.ServiceController"),
+            "{name}"
+        );
+        assert_eq!(
+            object.property("DisplayName").map(|p| p.value.clone()),
+            Some(PsValue::Text(
+                "Informationsspeicher f\u{fc}r Exchange".into()
+            )),
+            "{name}"
+        );
     }
 }
 
