@@ -146,18 +146,9 @@ impl PsValue {
             other => return other.scalar_text().map(|text| (String::new(), text)),
         };
         let text_of = |name: &str| {
-            object
-                .property(name)
-                .and_then(|p| p.value.scalar_text())
-                .filter(|t| !t.is_empty())
-                .map(|t| {
-                    (
-                        object
-                            .property(name)
-                            .map_or(name.to_string(), |p| p.name.clone()),
-                        t,
-                    )
-                })
+            let property = object.property(name)?;
+            let text = property.value.scalar_text().filter(|t| !t.is_empty())?;
+            Some((property.name.clone(), text))
         };
         if let Some(found) = text_of("Name") {
             return Some(found);
@@ -182,13 +173,6 @@ impl PsValue {
                 .filter(|t| !t.is_empty())
                 .map(|t| (p.name.clone(), t))
         })
-    }
-
-    /// The text of `label()` alone, or `fallback`.
-    pub fn label_text(&self, fallback: &str) -> String {
-        self.label()
-            .map(|(_, text)| text)
-            .unwrap_or_else(|| fallback.to_string())
     }
 }
 
