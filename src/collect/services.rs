@@ -1595,7 +1595,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn driverquery_parser_never_panics(text in "[\"a-zA-Z ,.\r\nTRUEFALS\u{fc}]{0,120}") {
+        fn driverquery_parser_never_panics(text in "([\"a-zA-Z ,.;\t\r\n#<{\u{fc}\u{20ac}]|TRUE|FALSE|#TYPE|SERVICE_NAME:){0,120}") {
             let _ = parse_driverquery(&text, Path::new("d.csv"));
             let _ = identify(&text);
         }

@@ -234,7 +234,10 @@ fn preamble(text: &str) -> Preamble {
         if !trimmed.is_empty() && !trimmed.starts_with('#') {
             break;
         }
-        if trimmed.len() >= 5 && trimmed[..5].eq_ignore_ascii_case("#TYPE") {
+        if trimmed
+            .get(..5)
+            .is_some_and(|tag| tag.eq_ignore_ascii_case("#TYPE"))
+        {
             preamble.class = Some(trimmed[5..].trim().to_string()).filter(|c| !c.is_empty());
         } else if let Some(fields) = trimmed.strip_prefix("#Fields:") {
             preamble.w3c_fields = Some(fields.split_whitespace().map(str::to_string).collect());
@@ -603,7 +606,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn tokenizer_never_panics(text in "[a-c\",;\t\r\n ]{0,60}") {
+        fn tokenizer_never_panics(text in "([a-c\",;\t\r\n #TYPE\u{1a}\u{feff}\u{20ac}]|#TYPE|#Fields:|\"\\(PDH-CSV){0,60}") {
             let _ = rows(&text);
         }
 
