@@ -1415,6 +1415,31 @@ mod tests {
     }
 
     #[test]
+    fn get_cim_instance_csv_maps_pathname_not_the_object_path() {
+        let export = "#TYPE Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_Service\r\n\"Name\",\"Status\",\"PathName\",\"StartMode\",\"State\",\"DelayedAutoStart\",\"Path\",\"CimClass\",\"CimInstanceProperties\",\"CimSystemProperties\"\r\n\"MSExchangeTransport\",\"OK\",\"\"\"C:\\Program Files\\Microsoft\\Exchange Server\\Bin\\MSExchangeTransport.exe\"\"\",\"Auto\",\"Running\",\"False\",\"\\\\EXHUB01\\root\\cimv2:Win32_Service.Name=\"\"MSExchangeTransport\"\"\",\"root/cimv2:Win32_Service\",\"Microsoft.Management.Infrastructure.CimPropertiesCollection\",\"Microsoft.Management.Infrastructure.CimSystemProperties\"\r\n";
+        let mut records = Vec::new();
+        let report = crate::collect::wmi::pscsv::parse(export, Path::new("svc.csv"), &mut |top| {
+            records.extend(service_from_object(&top.value));
+        });
+        assert!(report.diagnostics.is_empty());
+        assert_eq!(identify(export), Some(ServiceExport::PowerShell));
+        let get = |property: &str| {
+            records[0]
+                .get(property)
+                .and_then(|(_, v, _)| v.clone().ok())
+        };
+        assert_eq!(records[0].name, "MSExchangeTransport");
+        assert_eq!(
+            get("path"),
+            text("\"C:\\Program Files\\Microsoft\\Exchange Server\\Bin\\MSExchangeTransport.exe\"")
+        );
+        assert_eq!(get("start_mode"), text("Auto"));
+        assert_eq!(get("state"), text("Running"));
+        assert_eq!(get("status"), text("OK"));
+        assert_eq!(get("delayed_auto_start"), Some(Value::Boolean(false)));
+    }
+
+    #[test]
     fn default_discovery_reads_every_identified_file_and_checks_agreement() {
         let dir = tempfile::tempdir().unwrap();
         let services = fixtures("services");
