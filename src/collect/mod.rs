@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod file;
+pub mod iis;
 pub mod kv;
 pub mod reg;
 pub mod services;
@@ -234,6 +235,8 @@ pub fn registry() -> &'static [&'static dyn Collector] {
         &kv::SshdCollector,
         &wmi::WmiCollector,
         &services::ServiceCollector,
+        &iis::IisCollector,
+        &iis::MetabaseCollector,
     ]
 }
 
