@@ -45,6 +45,7 @@ use crate::collect::{
     field, only_fields, required,
 };
 use crate::value::Value;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -319,62 +320,75 @@ fn reaches(
         .all(|k| !sites.is_application_root(&target_segs[..k]))
 }
 
-/// Adds the contributions of `file` (read at `file_depth`, whose own level is
-/// `base_segs`) to section `section` at `target`.
-#[allow(clippy::too_many_arguments)]
-fn contributions_of<'a>(
-    config: &'a ConfigFile,
-    path: &'a Path,
-    file_depth: usize,
-    base_segs: &[&str],
-    section: &str,
-    target: &str,
-    sites: &Sites,
-    out: &mut Vec<Contribution<'a>>,
-) {
-    let target_segs = segments(target);
-    for (order, occurrence) in config.occurrences.iter().enumerate() {
-        if occurrence.section != section {
-            continue;
-        }
-        let (full, label, override_mode) = match occurrence.location {
-            None if file_depth == 0 => (String::new(), "global".to_string(), None),
-            None => {
-                let own = base_segs.join("/");
-                let label = format!("web.config at \"{own}\"");
-                (own, label, None)
+/// One configuration file as it applies to a target path: the main file at depth 0, or a
+/// `web.config` read at the level of its folder.
+pub struct Source<'a> {
+    pub config: &'a ConfigFile,
+    pub path: &'a Path,
+    /// 0 for the main file; for a `web.config`, the level it is read at.
+    pub depth: usize,
+    /// The configuration path of the file's own level (empty for the main file).
+    pub base: Vec<String>,
+}
+
+impl<'a> Source<'a> {
+    /// Adds the file's occurrences of `section` that apply at `target`.
+    pub fn contributions(
+        &self,
+        section: &str,
+        target: &str,
+        sites: &Sites,
+        out: &mut Vec<Contribution<'a>>,
+    ) {
+        let target_segs = segments(target);
+        let config = self.config;
+        for (order, occurrence) in config.occurrences.iter().enumerate() {
+            if occurrence.section != section {
+                continue;
             }
-            Some(index) => {
-                let tag = &config.locations[index];
-                let mut full: Vec<&str> = base_segs.to_vec();
-                full.extend(segments(&tag.path));
-                let full = full.join("/");
-                if !is_path_prefix(&full, target)
-                    || !reaches(
-                        &segments(&full),
-                        &target_segs,
-                        tag.inherit_in_child_applications,
-                        sites,
-                    )
-                {
-                    continue;
+            let own = self.base.join("/");
+            let (full, label, override_mode) = match occurrence.location {
+                None if self.depth == 0 => (own, "global".to_string(), None),
+                None => {
+                    let label = format!("web.config at \"{own}\"");
+                    (own, label, None)
                 }
-                (
-                    full,
-                    format!("<location path=\"{}\">", tag.raw_path),
-                    tag.override_mode,
-                )
-            }
-        };
-        out.push(Contribution {
-            file: path,
-            file_depth,
-            level: segments(&full).len(),
-            order,
-            label,
-            override_mode,
-            element: &occurrence.element,
-        });
+                Some(index) => {
+                    let tag = &config.locations[index];
+                    let full = if own.is_empty() {
+                        tag.path.clone()
+                    } else if tag.path.is_empty() {
+                        own
+                    } else {
+                        format!("{own}/{}", tag.path)
+                    };
+                    if !is_path_prefix(&full, target)
+                        || !reaches(
+                            &segments(&full),
+                            &target_segs,
+                            tag.inherit_in_child_applications,
+                            sites,
+                        )
+                    {
+                        continue;
+                    }
+                    (
+                        full,
+                        format!("<location path=\"{}\">", tag.raw_path),
+                        tag.override_mode,
+                    )
+                }
+            };
+            out.push(Contribution {
+                file: self.path,
+                file_depth: self.depth,
+                level: segments(&full).len(),
+                order,
+                label,
+                override_mode,
+                element: &occurrence.element,
+            });
+        }
     }
 }
 
@@ -385,6 +399,13 @@ struct LiveItem<'a> {
     contribution: usize,
     element: &'a Element,
     key: Option<Vec<String>>,
+}
+
+/// A collection after its operations: the live items, and the contribution and line of the
+/// last operation (none when no contribution touches the collection).
+struct LiveCollection<'a> {
+    items: Vec<LiveItem<'a>>,
+    last: Option<(usize, u32)>,
 }
 
 /// The result of resolving one address.
@@ -516,7 +537,7 @@ impl<'a> Resolver<'_, 'a> {
         parents: &Nodes<'a>,
         item: &str,
         key_attributes: &[String],
-    ) -> Result<(Vec<LiveItem<'a>>, Option<(usize, u32)>), Diagnostic> {
+    ) -> Result<LiveCollection<'a>, Diagnostic> {
         let key_of = |element: &Element| -> Option<Vec<String>> {
             let values: Vec<Option<&str>> = key_attributes
                 .iter()
@@ -584,7 +605,7 @@ impl<'a> Resolver<'_, 'a> {
                 last = Some((*contribution, child.line));
             }
         }
-        Ok((live, last))
+        Ok(LiveCollection { items: live, last })
     }
 
     fn walk(
@@ -610,12 +631,18 @@ impl<'a> Resolver<'_, 'a> {
                         return Ok(Outcome::One(None));
                     };
                     let keys = self.unique_key(step, &parent_path);
-                    let (live, last_op) = self.collection(&last, &step.name, &keys)?;
-                    Ok(Outcome::One(last_op.map(|(contribution, line)| Item {
-                        value: Value::List(
-                            live.iter().map(|l| key_text(l.element, &keys)).collect(),
-                        ),
-                        provenance: self.provenance(contribution, line, None),
+                    let collection = self.collection(&last, &step.name, &keys)?;
+                    Ok(Outcome::One(collection.last.map(|(contribution, line)| {
+                        Item {
+                            value: Value::List(
+                                collection
+                                    .items
+                                    .iter()
+                                    .map(|l| key_text(l.element, &keys))
+                                    .collect(),
+                            ),
+                            provenance: self.provenance(contribution, line, None),
+                        }
                     })))
                 }
             };
@@ -635,8 +662,9 @@ impl<'a> Resolver<'_, 'a> {
             return self.walk(context, fallbacks, child_path, index + 1);
         };
         let keys = self.unique_key(step, &parent_path);
-        let (live, _) = self.collection(&last, &step.name, &keys)?;
-        let matched: Vec<&LiveItem<'a>> = live
+        let collection = self.collection(&last, &step.name, &keys)?;
+        let matched: Vec<&LiveItem<'a>> = collection
+            .items
             .iter()
             .filter(|l| {
                 selector.iter().all(|(attribute, wanted)| {
@@ -945,78 +973,83 @@ fn load_file(host: &HostFiles<'_>, file: &Path, sections: &BTreeSet<String>) -> 
         .map_err(|e| Diagnostic::line(file, e.line, e.to_string()))
 }
 
-/// Resolves one address against the main file and its tied `web.config` files.
-#[allow(clippy::too_many_arguments)]
-fn resolve_address(
-    query: &Query,
-    main_path: &Path,
-    main: &ConfigFile,
+/// A main file read for a group of addresses, with what it ties to.
+struct Context<'c> {
+    main_path: &'c Path,
+    main: &'c ConfigFile,
     is_apphost: bool,
-    sites: &Sites,
-    web_configs: &HashMap<PathBuf, Loaded>,
-    index: &HashMap<String, PathBuf>,
-) -> Result<Outcome, Diagnostic> {
-    let Some(section) = &query.section else {
-        return Ok(Outcome::One(location_attribute(query, main_path, main)));
-    };
-    if !main.sections.is_empty() && !main.sections.iter().any(|s| &s.path == section) {
-        if let Some(declared) = main
-            .sections
-            .iter()
-            .find(|s| s.path.eq_ignore_ascii_case(section))
-        {
-            return Err(Diagnostic::line(
-                main_path,
-                declared.line,
-                format!(
-                    "section `{section}` is not declared in <configSections>; `{}` is (section and element names are case-sensitive)",
-                    declared.path
-                ),
-            ));
-        }
-    }
-    let mut contributions = Vec::new();
-    contributions_of(
-        main,
-        main_path,
-        0,
-        &[],
-        section,
-        &query.path,
-        sites,
-        &mut contributions,
-    );
-    if is_apphost {
-        let target_segs = segments(&query.path);
-        for (level, file) in tied_web_configs(sites, index, &query.path) {
-            match web_configs.get_key_value(&file) {
-                Some((stored, Ok(config))) => contributions_of(
-                    config,
-                    stored,
-                    level,
-                    &target_segs[..level],
-                    section,
-                    &query.path,
-                    sites,
-                    &mut contributions,
-                ),
-                Some((_, Err(diagnostic))) => return Err(diagnostic.clone()),
-                None => {}
+    sites: &'c Sites,
+    web_configs: &'c HashMap<PathBuf, Loaded>,
+    index: &'c HashMap<String, PathBuf>,
+}
+
+impl Context<'_> {
+    /// Resolves one address against the main file and its tied `web.config` files.
+    fn resolve(&self, query: &Query) -> Result<Outcome, Diagnostic> {
+        let Some(section) = &query.section else {
+            return Ok(Outcome::One(location_attribute(
+                query,
+                self.main_path,
+                self.main,
+            )));
+        };
+        let declared = &self.main.sections;
+        if !declared.is_empty() && !declared.iter().any(|s| &s.path == section) {
+            if let Some(other) = declared
+                .iter()
+                .find(|s| s.path.eq_ignore_ascii_case(section))
+            {
+                return Err(Diagnostic::line(
+                    self.main_path,
+                    other.line,
+                    format!(
+                        "section `{section}` is not declared in <configSections>; `{}` is (section and element names are case-sensitive)",
+                        other.path
+                    ),
+                ));
             }
         }
+        let mut contributions = Vec::new();
+        let main = Source {
+            config: self.main,
+            path: self.main_path,
+            depth: 0,
+            base: Vec::new(),
+        };
+        main.contributions(section, &query.path, self.sites, &mut contributions);
+        if self.is_apphost {
+            let target_segs = segments(&query.path);
+            for (level, file) in tied_web_configs(self.sites, self.index, &query.path) {
+                match self.web_configs.get_key_value(&file) {
+                    Some((stored, Ok(config))) => Source {
+                        config,
+                        path: stored,
+                        depth: level,
+                        base: target_segs[..level].iter().map(|s| s.to_string()).collect(),
+                    }
+                    .contributions(
+                        section,
+                        &query.path,
+                        self.sites,
+                        &mut contributions,
+                    ),
+                    Some((_, Err(diagnostic))) => return Err(diagnostic.clone()),
+                    None => {}
+                }
+            }
+        }
+        contributions.sort_by_key(|c| (c.level, c.file_depth, c.order));
+        Resolver {
+            contributions: &contributions,
+            section,
+            query,
+            override_mode_default: declared
+                .iter()
+                .find(|s| &s.path == section)
+                .and_then(|s| s.override_mode_default.as_deref()),
+        }
+        .resolve()
     }
-    contributions.sort_by_key(|c| (c.level, c.file_depth, c.order));
-    let resolver = Resolver {
-        contributions: &contributions,
-        section,
-        query,
-        override_mode_default: main
-            .sections
-            .iter()
-            .find(|s| &s.path == section)
-            .and_then(|s| s.override_mode_default.as_deref()),
-    };
-    resolver.resolve()
 }
 
 /// A `<location>` tag's own attribute, from the last tag with exactly this path.
@@ -1131,25 +1164,24 @@ impl Collector for IisCollector {
             if is_apphost {
                 for (_, query) in &group {
                     for (_, file) in tied_web_configs(&sites, &index, &query.path) {
-                        if !web_configs.contains_key(&file) {
-                            collected.files_read.push(file.clone());
-                            let loaded = load_file(host, &file, &sections);
-                            web_configs.insert(file, loaded);
+                        if let Entry::Vacant(slot) = web_configs.entry(file) {
+                            collected.files_read.push(slot.key().clone());
+                            let loaded = load_file(host, slot.key(), &sections);
+                            slot.insert(loaded);
                         }
                     }
                 }
             }
+            let context = Context {
+                main_path: &main_path,
+                main: &main,
+                is_apphost,
+                sites: &sites,
+                web_configs: &web_configs,
+                index: &index,
+            };
             for (address, query) in group {
-                let outcome = resolve_address(
-                    &query,
-                    &main_path,
-                    &main,
-                    is_apphost,
-                    &sites,
-                    &web_configs,
-                    &index,
-                );
-                match outcome {
+                match context.resolve(&query) {
                     Ok(Outcome::One(Some(item))) => {
                         collected.items.insert(address.clone(), item);
                     }

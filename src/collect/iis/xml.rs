@@ -44,7 +44,7 @@ impl Element {
     }
 
     /// Children with this element name, in document order.
-    pub fn children_named<'e, 'n>(&'e self, name: &'n str) -> impl Iterator<Item = &'e Element> {
+    pub fn children_named<'e>(&'e self, name: &str) -> impl Iterator<Item = &'e Element> {
         self.children.iter().filter(move |c| c.name == name)
     }
 }

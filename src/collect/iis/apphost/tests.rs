@@ -1282,16 +1282,13 @@ fn resolve_text(text: &str, query: &Query) -> Result<Outcome, Diagnostic> {
     let config = load(text, &Wanted::Sections(&wanted))
         .map_err(|e| Diagnostic::line("t", e.line, e.message))?;
     let mut contributions = Vec::new();
-    contributions_of(
-        &config,
-        Path::new("t"),
-        0,
-        &[],
-        &section,
-        &query.path,
-        &Sites::default(),
-        &mut contributions,
-    );
+    Source {
+        config: &config,
+        path: Path::new("t"),
+        depth: 0,
+        base: Vec::new(),
+    }
+    .contributions(&section, &query.path, &Sites::default(), &mut contributions);
     contributions.sort_by_key(|c| (c.level, c.file_depth, c.order));
     Resolver {
         contributions: &contributions,
