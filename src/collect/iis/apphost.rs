@@ -58,6 +58,9 @@ const SITES_SECTION: &str = "system.applicationHost/sites";
 pub struct SectionDecl {
     pub path: String,
     pub override_mode_default: Option<String>,
+    /// Where the section may be set: `MachineOnly`, `MachineToApplication`,
+    /// `AppHostOnly`, `Everywhere` (the default).
+    pub allow_definition: Option<String>,
     pub line: u32,
 }
 
@@ -120,13 +123,13 @@ fn is_below(inner: &str, outer: &str) -> bool {
     inner.len() > outer.len() && inner.starts_with(outer) && inner.as_bytes()[outer.len()] == b'/'
 }
 
-fn override_mode(attrs: &Element) -> Option<bool> {
-    match attrs.value("overrideMode").map(str::trim) {
+fn override_mode(location: &Element) -> Option<bool> {
+    match location.value("overrideMode").map(str::trim) {
         Some(m) if m.eq_ignore_ascii_case("Allow") => return Some(true),
         Some(m) if m.eq_ignore_ascii_case("Deny") => return Some(false),
         _ => {}
     }
-    match attrs.value("allowOverride").map(str::trim) {
+    match location.value("allowOverride").map(str::trim) {
         Some(v) if v.eq_ignore_ascii_case("true") => Some(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
@@ -156,7 +159,7 @@ pub fn load(text: &str, wanted: &Wanted<'_>) -> Result<ConfigFile, XmlError> {
     if root.name != "configuration" {
         return Err(XmlError {
             line: root.line,
-            column: 1,
+            column: root.column,
             message: format!(
                 "the document element is <{}>, not <configuration>: not an IIS configuration file",
                 root.name
@@ -213,6 +216,7 @@ fn declarations(group: &Element, prefix: &str, file: &mut ConfigFile) {
             "section" => file.sections.push(SectionDecl {
                 path,
                 override_mode_default: child.value("overrideModeDefault").map(str::to_string),
+                allow_definition: child.value("allowDefinition").map(str::to_string),
                 line: child.line,
             }),
             _ => {}
@@ -421,8 +425,10 @@ pub struct Resolver<'r, 'a> {
     pub contributions: &'r [Contribution<'a>],
     pub section: &'r str,
     pub query: &'r Query,
-    /// `overrideModeDefault` of the section in the main file's declarations.
-    pub override_mode_default: Option<&'r str>,
+    /// The section's declaration in the main file, if it has one.
+    pub declaration: Option<&'r SectionDecl>,
+    /// The site layout, to tell application roots.
+    pub sites: &'r Sites,
 }
 
 fn fold(s: &str) -> String {
@@ -489,10 +495,13 @@ impl<'a> Resolver<'_, 'a> {
             if contribution.file_depth == 0 {
                 continue;
             }
-            let mut allowed = !self
-                .override_mode_default
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("Deny"));
-            let mut why = match self.override_mode_default {
+            self.check_definition(index, contribution)?;
+            let override_mode_default = self
+                .declaration
+                .and_then(|d| d.override_mode_default.as_deref());
+            let mut allowed =
+                !override_mode_default.is_some_and(|m| m.trim().eq_ignore_ascii_case("Deny"));
+            let mut why = match override_mode_default {
                 Some(mode) => format!("overrideModeDefault=\"{mode}\""),
                 None => "the default".to_string(),
             };
@@ -516,6 +525,44 @@ impl<'a> Resolver<'_, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// `allowDefinition`: a `web.config` may not set an `AppHostOnly`/`MachineOnly`
+    /// section, nor a `MachineToApplication` one below an application root.
+    fn check_definition(
+        &self,
+        index: usize,
+        contribution: &Contribution<'_>,
+    ) -> Result<(), Diagnostic> {
+        let Some(definition) = self.declaration.and_then(|d| d.allow_definition.as_deref()) else {
+            return Ok(());
+        };
+        let definition = definition.trim();
+        let target = segments(&self.query.path);
+        let at = &target[..contribution.level.min(target.len())];
+        let refused = if definition.eq_ignore_ascii_case("AppHostOnly")
+            || definition.eq_ignore_ascii_case("MachineOnly")
+        {
+            Some("only applicationHost.config may set it")
+        } else if definition.eq_ignore_ascii_case("MachineToApplication")
+            && !self.sites.is_application_root(at)
+        {
+            Some("it may be set no deeper than an application root")
+        } else {
+            None
+        };
+        match refused {
+            Some(reason) => Err(self.problem(
+                index,
+                contribution.element.line,
+                format!(
+                    "section {} has allowDefinition=\"{definition}\": {reason}, not at \"{}\"; IIS rejects this configuration (HTTP 500.19)",
+                    self.section,
+                    at.join("/")
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn unique_key(&self, step: &Step, parent_path: &str) -> Vec<String> {
@@ -1043,10 +1090,8 @@ impl Context<'_> {
             contributions: &contributions,
             section,
             query,
-            override_mode_default: declared
-                .iter()
-                .find(|s| &s.path == section)
-                .and_then(|s| s.override_mode_default.as_deref()),
+            declaration: declared.iter().find(|s| &s.path == section),
+            sites: self.sites,
         }
         .resolve()
     }

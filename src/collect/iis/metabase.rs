@@ -240,7 +240,7 @@ pub fn parse(
     if root.name != "configuration" || !namespace.starts_with(NAMESPACE_PREFIX) {
         return Err(XmlError {
             line: root.line,
-            column: 1,
+            column: root.column,
             message: format!(
                 "the document element is <{}> in namespace `{namespace}`, not <configuration xmlns=\"{NAMESPACE_PREFIX}_V64_0\">: not a MetaBase.xml export",
                 root.name

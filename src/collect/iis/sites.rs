@@ -81,11 +81,11 @@ impl Sites {
         match segs {
             [] => false,
             [_site] => true,
+            // An application whose whole path is `rest` (a prefix as long as `rest`).
             [site, rest @ ..] => self.site(site).is_some_and(|s| {
-                s.applications.iter().any(|a| {
-                    prefix_len(&a.path, rest) == Some(rest.len())
-                        && segments(&a.path).len() == rest.len()
-                })
+                s.applications
+                    .iter()
+                    .any(|a| prefix_len(&a.path, rest) == Some(rest.len()))
             }),
         }
     }

@@ -28,8 +28,9 @@ pub struct Element {
     pub name: String,
     pub attrs: Vec<Attr>,
     pub children: Vec<Element>,
-    /// Line of the `<` that opens the element.
+    /// Line and column of the `<` that opens the element.
     pub line: u32,
+    pub column: u32,
 }
 
 impl Element {
@@ -289,6 +290,7 @@ fn open_element(
         attrs,
         children: Vec::new(),
         line,
+        column: index.column(offset),
     };
     let parent_dropped = stack
         .last()
@@ -356,7 +358,7 @@ mod tests {
     fn keeps_lines_of_elements_and_attributes() {
         let root = parse_all("<a>\n  <b x=\"1\"\n     y=\"&amp;&#xA;\"/>\n</a>").unwrap();
         let b = &root.children[0];
-        assert_eq!((b.name.as_str(), b.line), ("b", 2));
+        assert_eq!((b.name.as_str(), b.line, b.column), ("b", 2, 3));
         assert_eq!(b.attr("x").unwrap().line, 2);
         assert_eq!(b.attr("y").unwrap().line, 3);
         assert_eq!(b.value("y"), Some("&\n"));

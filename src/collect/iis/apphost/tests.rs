@@ -1294,7 +1294,8 @@ fn resolve_text(text: &str, query: &Query) -> Result<Outcome, Diagnostic> {
         contributions: &contributions,
         section: &section,
         query,
-        override_mode_default: None,
+        declaration: None,
+        sites: &Sites::default(),
     }
     .resolve()
 }
@@ -1353,4 +1354,94 @@ proptest! {
         let query = query::decode("[a] a#b[c=d]/e", "f").unwrap();
         let _ = resolve_text(&wrapped, &query);
     }
+}
+
+#[test]
+fn web_config_files_tie_by_physical_path_and_respect_allow_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |relative: &str, text: &str| {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Windows/System32/inetsrv/config/applicationHost.config",
+        r#"<configuration>
+  <configSections>
+    <sectionGroup name="system.applicationHost">
+      <section name="sites" allowDefinition="AppHostOnly" overrideModeDefault="Deny" />
+    </sectionGroup>
+    <sectionGroup name="system.webServer">
+      <section name="modules" allowDefinition="MachineToApplication" overrideModeDefault="Allow" />
+      <section name="directoryBrowse" overrideModeDefault="Allow" />
+    </sectionGroup>
+  </configSections>
+  <system.applicationHost>
+    <sites>
+      <site name="S" id="1">
+        <application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\s" /></application>
+        <application path="/a"><virtualDirectory path="/" physicalPath="D:\apps\a" /></application>
+      </site>
+    </sites>
+  </system.applicationHost>
+  <system.webServer>
+    <modules><add name="M1" /></modules>
+    <directoryBrowse enabled="false" />
+  </system.webServer>
+</configuration>"#,
+    );
+    // The site root is exported with its drive letter, the application without one.
+    write(
+        "C/s/web.config",
+        "<configuration><system.webServer><directoryBrowse enabled=\"true\" /></system.webServer></configuration>",
+    );
+    write(
+        "apps/a/web.config",
+        "<configuration><system.webServer><modules><add name=\"M2\" /></modules></system.webServer></configuration>",
+    );
+    // A plain folder below the site may not set a MachineToApplication section.
+    write(
+        "C/s/sub/web.config",
+        "<configuration>\n<system.webServer><modules><add name=\"M3\" /></modules></system.webServer></configuration>",
+    );
+    // Nor may any web.config set an AppHostOnly section.
+    write(
+        "apps/a/b/web.config",
+        "<configuration>\n\n<system.applicationHost><sites /></system.applicationHost></configuration>",
+    );
+    let modules =
+        r#"section = "system.webServer/modules", collection = "add", attribute = "*keys""#;
+    let browse = r#"section = "system.webServer/directoryBrowse", attribute = "enabled""#;
+    let cases: Vec<(String, Want<'_>)> = vec![
+        (format!(r#"{browse}, location = "S""#), Want::Text("true", "C/s/web.config", 1)),
+        (format!(r#"{browse}, location = "S/a/x""#), Want::Text("true", "C/s/web.config", 1)),
+        (format!(r#"{modules}, location = "S/a""#), Want::List(&["M1", "M2"], "apps/a/web.config", 1)),
+        (
+            format!(r#"{modules}, location = "S/sub""#),
+            Want::Error("MachineToApplication", "C/s/sub/web.config", 2),
+        ),
+        (
+            r#"section = "system.applicationHost/sites", location = "S/a/b", element = "site[name=S]", attribute = "id""#.to_string(),
+            Want::Error("AppHostOnly", "apps/a/b/web.config", 3),
+        ),
+        (
+            r#"section = "system.applicationHost/sites", location = "S/a", element = "site[name=S]", attribute = "id""#.to_string(),
+            Want::Text("1", "applicationHost.config", 13),
+        ),
+    ];
+    let refs: Vec<(&str, Want<'_>)> = cases
+        .iter()
+        .map(|(s, w)| (s.as_str(), clone_want(w)))
+        .collect();
+    check(root, &refs);
+    let collected = collect_all(root, &[address(&format!(r#"{modules}, location = "S/a""#))]);
+    assert_eq!(
+        collected.files_read,
+        vec![
+            PathBuf::from("Windows/System32/inetsrv/config/applicationHost.config"),
+            PathBuf::from("C/s/web.config"),
+            PathBuf::from("apps/a/web.config"),
+        ]
+    );
 }
