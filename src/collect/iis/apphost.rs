@@ -7,7 +7,7 @@
 //! | `file` | the file, relative to the host folder (glob); default `applicationHost.config` anywhere, preferring `…/inetsrv/config/applicationHost.config` |
 //! | `location` | configuration path (`Default Web Site/owa`); `""`, `"."` or absent = global |
 //! | `section` | section path, `system.webServer/security/access`; absent = the `<location>` tag's own attributes (`overrideMode`, `allowOverride`, `inheritInChildApplications`, `path`) |
-//! | `element` | element path below the section, `requestFiltering/requestLimits`; a step may select a collection item: `site[name=Default Web Site]/application[path=/owa]` |
+//! | `element` | element path below the section, `requestFiltering/requestLimits`; a step may select a collection item, `site[name=Default Web Site]/application[path=/owa]`, and name its unique key, `error(statusCode,subStatusCode)[statusCode=404]`; inside `[...]`, `\` escapes `]`, `,` and `\` |
 //! | `collection` | item element of a collection at `element` (`add`, `mimeMap`, `error`, ...) |
 //! | `key` | `attribute=value[,attribute=value]` selecting the item; several matching items give one finding each |
 //! | `unique_key` | the attributes that identify the collection's items, when the built-in schema facts do not know the collection (default `name`) |
@@ -17,8 +17,8 @@
 //!
 //! For a configuration path, contributions are merged level by level from the global level
 //! to the path itself. At each level come, in this order: `applicationHost.config` sections
-//! (global sections and `<location path="">` at level 0, `<location path="…">` for the level
-//! above), then the `web.config` files tied to the level (see [`super::sites`]) from the
+//! (global sections and `<location path="">` at level 0, `<location path="…">` at the level
+//! its path names), then the `web.config` files tied to the level (see [`super::sites`]) from the
 //! shallowest file down, each file's own `<location>` tags relative to its folder. Within a
 //! level and file, document order. A `<location inheritInChildApplications="false">` does
 //! not reach a deeper path when an application root lies between. Attributes: the last
@@ -27,13 +27,23 @@
 //! there is an IIS configuration error. Collection items of `applicationPools`, `sites`,
 //! site applications and virtual directories take unset attributes from the matching
 //! `*Defaults` element. IIS schema defaults are not known offline: an attribute nobody sets
-//! is `missing`.
+//! is `missing`. `web.config` files are merged only when `file` is an
+//! `applicationHost.config`; a `file` naming a `web.config` reads that file alone, with
+//! `location` relative to its folder.
 //!
 //! Locks are enforced where IIS enforces them against lower files: a `web.config` that sets
 //! a section whose effective `overrideMode` is `Deny` (from `overrideModeDefault` or a
-//! `<location overrideMode>`/`allowOverride`), an attribute locked by `lockAttributes` or
-//! `lockAllAttributesExcept`, or that removes/clears an item with `lockItem="true"` makes the
-//! setting `error`, as IIS answers such a path with HTTP 500.19.
+//! `<location overrideMode>`/`allowOverride`), that sets an `AppHostOnly`/`MachineOnly`
+//! section or a `MachineToApplication` one below an application root, that sets an
+//! attribute locked by `lockAttributes` or `lockAllAttributesExcept`, or that removes/clears
+//! an item with `lockItem="true"` makes the setting `error`, as IIS answers such a path with
+//! HTTP 500.19. Locks are not checked between sections of the same file, and
+//! `lockElements` is not checked.
+//!
+//! Values are text as written, except flags attributes (`sslFlags`, `accessPolicy`, ...),
+//! which are lists of flags, and `[enc:Provider:...:enc]` values, which read
+//! `present, encrypted`. A selector matching several items gives one finding per item,
+//! labelled with the item's key. Provenance is the file and line of the winning attribute.
 
 use super::query::{self, KEYS, Query, Step, Target, is_path_prefix, segments};
 use super::schema;

@@ -592,6 +592,11 @@ fn attribute_values_keep_text_and_split_flags() {
             Value::String(ENCRYPTED.into()),
         ),
         ("enabled", "true", Value::String("true".into())),
+        (
+            "image",
+            "%IIS_BIN%\\authsspi.dll",
+            Value::String("%IIS_BIN%\\authsspi.dll".into()),
+        ),
     ];
     for (name, raw, expected) in cases {
         assert_eq!(attribute_value(name, raw), *expected, "{name}={raw}");
@@ -1444,4 +1449,32 @@ fn web_config_files_tie_by_physical_path_and_respect_allow_definition() {
             PathBuf::from("apps/a/web.config"),
         ]
     );
+}
+
+#[test]
+fn byte_order_marks_and_utf16_files_read_like_utf8() {
+    let text = "<configuration>\n<system.webServer><security><access sslFlags=\"Ssl\" /></security></system.webServer>\n</configuration>\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let encodings: Vec<(&str, Vec<u8>)> = vec![
+        ("UTF-8", text.as_bytes().to_vec()),
+        (
+            "UTF-8 with BOM (IIS Express)",
+            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        ),
+        ("UTF-16LE", utf16),
+    ];
+    let address =
+        address(r#"section = "system.webServer/security/access", attribute = "sslFlags""#);
+    for (label, bytes) in encodings {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("applicationHost.config"), bytes).unwrap();
+        let collected = collect_all(dir.path(), std::slice::from_ref(&address));
+        let item = collected
+            .items
+            .get(&address)
+            .unwrap_or_else(|| panic!("{label}: {:?}", collected.diagnostics));
+        assert_eq!(item.value, Value::List(vec!["Ssl".into()]), "{label}");
+        assert_eq!(item.provenance.line, 2, "{label}");
+    }
 }
