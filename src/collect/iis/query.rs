@@ -81,8 +81,9 @@ impl Query {
 }
 
 /// Normalises a configuration path the way IIS compares them: `\` and `/` both separate,
-/// empty and `.` segments drop out (so `""`, `"."` and `"/"` are global), spaces inside
-/// segments are kept. Case is kept for display; compare with [`is_path_prefix`].
+/// empty and `.` segments drop out (so `""`, `"."` and `"/"` are global), spaces inside a
+/// segment are kept and spaces around it trimmed. Case is kept for display; compare with
+/// [`is_path_prefix`].
 pub fn normalize_path(raw: &str) -> String {
     raw.trim()
         .split(['/', '\\'])
