@@ -202,3 +202,6 @@ impl Collector for RegistryCollector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

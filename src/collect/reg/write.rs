@@ -137,6 +137,132 @@ fn push_wrapped_hex(out: &mut String, mut column: usize, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::reg::data::{
+        REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ,
+    };
+    use crate::collect::reg::parse_reg;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    /// What a model says, without where it was read from or how keys were first spelled.
+    type Snapshot = Vec<(String, bool, bool, Vec<(String, Option<Value>)>)>;
+
+    fn snapshot(model: &RegistryModel) -> Snapshot {
+        model
+            .keys()
+            .map(|k| {
+                let values = k
+                    .values()
+                    .map(|v| (v.name.clone(), v.data.clone()))
+                    .collect();
+                (k.canonical.clone(), k.deleted, k.exists, values)
+            })
+            .collect()
+    }
+
+    /// One change made through the model's API.
+    #[derive(Debug, Clone)]
+    enum Change {
+        Set(String, String, Value),
+        DeleteValue(String, String),
+        CreateKey(String),
+        DeleteKey(String),
+    }
+
+    fn key_path() -> impl Strategy<Value = String> {
+        let hive = prop_oneof![
+            Just("HKEY_LOCAL_MACHINE"),
+            Just("HKLM"),
+            Just("hkcu"),
+            Just("HKEY_USERS")
+        ];
+        let component = prop_oneof![
+            Just("A".to_string()),
+            Just("a".to_string()),
+            Just("T2".to_string()),
+            Just("Sub Key ".to_string()),
+            Just("x]y[z".to_string()),
+            Just("{8C19066A-643A}".to_string()),
+            Just("*".to_string()),
+            "[^\\\\\r\n]{1,8}",
+        ];
+        (hive, proptest::collection::vec(component, 0..4)).prop_map(|(hive, parts)| {
+            std::iter::once(hive.to_string())
+                .chain(parts)
+                .collect::<Vec<_>>()
+                .join("\\")
+        })
+    }
+
+    fn value_name() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), Just("@".to_string()), "[^\r\n]{1,12}"]
+    }
+
+    /// Text a registry string can hold: anything but NUL (the terminator).
+    fn reg_text() -> impl Strategy<Value = String> {
+        "[^\u{0}]{0,20}"
+    }
+
+    fn registry_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            reg_text().prop_map(Value::String),
+            reg_text().prop_map(Value::ExpandString),
+            proptest::collection::vec("[^\u{0}]{1,10}", 0..4).prop_map(Value::MultiString),
+            any::<u32>().prop_map(Value::Dword),
+            any::<u64>().prop_map(Value::Qword),
+            proptest::collection::vec(any::<u8>(), 0..200).prop_map(Value::Binary),
+            (
+                any::<u32>().prop_filter("typed forms", |c| ![
+                    REG_SZ,
+                    REG_EXPAND_SZ,
+                    REG_BINARY,
+                    REG_DWORD,
+                    REG_MULTI_SZ,
+                    REG_QWORD
+                ]
+                .contains(c)),
+                proptest::collection::vec(any::<u8>(), 0..40)
+            )
+                .prop_map(|(type_code, bytes)| Value::Raw { type_code, bytes }),
+        ]
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            4 => (key_path(), value_name(), registry_value()).prop_map(|(k, n, v)| Change::Set(k, n, v)),
+            1 => (key_path(), value_name()).prop_map(|(k, n)| Change::DeleteValue(k, n)),
+            1 => key_path().prop_map(Change::CreateKey),
+            1 => key_path().prop_map(Change::DeleteKey),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn models_round_trip_through_write_and_parse(changes in proptest::collection::vec(change(), 0..30)) {
+            let mut model = RegistryModel::new();
+            for change in changes {
+                let applied = match change {
+                    Change::Set(k, n, v) => model.set_value(&k, &n, v),
+                    Change::DeleteValue(k, n) => model.delete_value(&k, &n),
+                    Change::CreateKey(k) => model.create_key(&k),
+                    Change::DeleteKey(k) => model.delete_key(&k),
+                };
+                prop_assert!(applied.is_ok());
+            }
+            let bytes = write_reg(&model).expect("registry values only");
+            let parsed = parse_reg(&bytes, Path::new("rollback.reg"));
+            prop_assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+            let mut read_back = RegistryModel::new();
+            read_back.apply(Path::new("rollback.reg"), &parsed.records);
+            prop_assert_eq!(snapshot(&read_back), snapshot(&model));
+            // Continuation lines (the only ones starting with two spaces) fit in 80 columns.
+            for line in render_reg(&model).unwrap().split("\r\n") {
+                prop_assert!(!line.starts_with("  ") || line.chars().count() <= MAX_COLUMNS, "{}", line);
+            }
+        }
+    }
 
     #[test]
     fn writes_regedit_layout_with_deletions() {
