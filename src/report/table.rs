@@ -167,7 +167,7 @@ pub fn render(report: &Report, color: bool) -> String {
             Cell::new(count(Severity::Medium)),
             Cell::new(count(Severity::Low)),
             Cell::new(count(Severity::Info)),
-            Cell::new((s.error + host.errors.len()).to_string()),
+            Cell::new(host.errors.len().to_string()),
         ]);
     }
     let _ = writeln!(out, "{summary}");
