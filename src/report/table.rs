@@ -65,10 +65,18 @@ fn needs_attention(f: &Finding) -> bool {
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for host in &report.hosts {
+        // Errors that merely repeat a host-level problem (folder missing) are shown once, below.
+        let host_level = |f: &Finding| {
+            f.status == Status::Error
+                && host
+                    .errors
+                    .iter()
+                    .any(|e| e.line == 0 && f.detail.as_deref() == Some(e.message.as_str()))
+        };
         let mut attention: Vec<&Finding> = host
             .findings
             .iter()
-            .filter(|f| needs_attention(f))
+            .filter(|f| needs_attention(f) && !host_level(f))
             .collect();
         if attention.is_empty() && host.errors.is_empty() {
             continue;
