@@ -146,11 +146,15 @@ pub fn parse_sysctl(text: &str, file: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
             }),
             // `-key` with no value excludes a key from an earlier glob: not an assignment.
             None if raw.trim_start().starts_with('-') => {}
-            None => diagnostics.push(Diagnostic::line(
-                file,
-                line_no,
-                format!("expected `key = value`, found `{line}`"),
-            )),
+            None => diagnostics.push(
+                // The key is known: the setting that reads it becomes `error`, not `missing`.
+                Diagnostic::line(
+                    file,
+                    line_no,
+                    format!("expected `key = value`, found `{line}`"),
+                )
+                .at("", Some(normalise_sysctl_key(line))),
+            ),
         }
     }
     (entries, diagnostics)

@@ -1,1 +1,5 @@
+//! Integration tests: the real binary on fixtures and sandboxes.
 
+mod cli;
+mod reports;
+mod sandbox;
