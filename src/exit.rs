@@ -10,6 +10,8 @@ pub enum ExitStatus {
     Noncompliant,
     /// 3: some sources could not be read; everything else was still audited.
     SourcesUnreadable,
+    /// 5: `plan` assessed the change as major risk (a change-board gate).
+    MajorRisk,
     /// 2: usage error, or the baseline/inventory is invalid; nothing was audited.
     UsageOrBaseline,
 }
@@ -21,6 +23,7 @@ impl ExitStatus {
             ExitStatus::Noncompliant => 1,
             ExitStatus::UsageOrBaseline => 2,
             ExitStatus::SourcesUnreadable => 3,
+            ExitStatus::MajorRisk => 5,
         }
     }
 

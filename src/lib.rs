@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod audit;
 pub mod baseline;
+pub mod change;
 pub mod cli;
 pub mod collect;
 pub mod commands;

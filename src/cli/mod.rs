@@ -3,6 +3,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use crate::baseline::Severity;
+use crate::change::render::ChangeFormat;
+use crate::change::risk::RiskPolicy;
 use crate::commands;
 use crate::exit::ExitStatus;
 use crate::report::Format;
@@ -35,6 +37,92 @@ enum Command {
     Validate(ValidateArgs),
     /// Show where a host's expected and actual values come from.
     Explain(ExplainArgs),
+    /// Assess a proposed change: hosts touched, current → proposed values, risk, rollback readiness.
+    Plan(PlanArgs),
+    /// Show setting-level differences between two template versions or trees.
+    Diff(DiffArgs),
+    /// Print the approvals file pinning the current templates by version and content hash.
+    Pin(PinArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ChangeFormatArg {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+impl From<ChangeFormatArg> for ChangeFormat {
+    fn from(f: ChangeFormatArg) -> ChangeFormat {
+        match f {
+            ChangeFormatArg::Table => ChangeFormat::Table,
+            ChangeFormatArg::Csv => ChangeFormat::Csv,
+            ChangeFormatArg::Json => ChangeFormat::Json,
+            ChangeFormatArg::Markdown => ChangeFormat::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct PlanArgs {
+    /// Inventory TOML, or a folder holding inventory.toml or host folders with host.toml.
+    #[arg(default_value = ".")]
+    fleet: PathBuf,
+    /// A change file: settings (or sources) with new values, scoped by role, hardware or host.
+    #[arg(long, conflicts_with = "proposed")]
+    change: Option<PathBuf>,
+    /// A proposed template tree (a new template version) to compare with the current one.
+    #[arg(long)]
+    proposed: Option<PathBuf>,
+    /// Current baseline template folders or files [default: the inventory's `baselines`, else ./baselines].
+    #[arg(long, short)]
+    baselines: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: ChangeFormatArg,
+    /// Write the plan to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Largest share of one role's hosts that may change at once before the change is major.
+    #[arg(long, default_value_t = 0.5, value_parser = parse_share)]
+    max_role_share: f64,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    let share = if text.ends_with('%') || value > 1.0 {
+        value / 100.0
+    } else {
+        value
+    };
+    if (0.0..=1.0).contains(&share) {
+        Ok(share)
+    } else {
+        Err("give a share between 0 and 1, or a percentage".into())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// The old template file or tree.
+    old: PathBuf,
+    /// The new template file or tree.
+    new: PathBuf,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: ChangeFormatArg,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct PinArgs {
+    /// Template files or folders [default: ./baselines].
+    paths: Vec<PathBuf>,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +185,10 @@ struct AuditArgs {
     /// No log line on standard error.
     #[arg(long, short)]
     quiet: bool,
+    /// Refuse to run unless every template used is approved at this version and content
+    /// (an approvals file written by `confaudit pin`).
+    #[arg(long)]
+    approved: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +250,7 @@ pub fn main() -> ExitCode {
                 fail_on: args.fail_on.into(),
                 hosts: args.host,
                 quiet: args.quiet,
+                approved: args.approved,
                 color,
                 run_time: commands::run_time(),
             },
@@ -171,6 +264,29 @@ pub fn main() -> ExitCode {
             &mut stdout,
             &mut log,
         ),
+        Command::Plan(args) => commands::plan::run(
+            &commands::plan::Settings {
+                fleet: args.fleet,
+                baselines: args.baselines,
+                change: args.change,
+                proposed: args.proposed,
+                format: args.format.into(),
+                output: args.output,
+                policy: RiskPolicy {
+                    max_role_share: args.max_role_share,
+                },
+            },
+            &mut stdout,
+            &mut log,
+        ),
+        Command::Diff(args) => commands::diff::run(
+            &args.old,
+            &args.new,
+            args.format.into(),
+            args.output.as_deref(),
+            &mut stdout,
+        ),
+        Command::Pin(args) => commands::pin::run(&args.paths, args.output.as_deref(), &mut stdout),
         Command::Validate(args) => commands::validate::run(&args.paths, &mut stdout, &mut log),
         Command::Explain(args) => commands::explain::run(
             &args.fleet,

@@ -19,6 +19,8 @@ pub struct Settings {
     /// Host-name globs; empty means every host.
     pub hosts: Vec<String>,
     pub quiet: bool,
+    /// Approvals file: refuse templates not approved at their exact version and content.
+    pub approved: Option<PathBuf>,
     pub color: bool,
     pub run_time: DateTime<Utc>,
 }
@@ -48,6 +50,9 @@ pub fn run(
             ));
         }
     }
+    if let Some(path) = &settings.approved {
+        check_approved(path, &catalog, &inventory)?;
+    }
     let done = AtomicUsize::new(0);
     let report = crate::audit::audit_fleet(&catalog, &inventory, settings.run_time, &|_| {
         done.fetch_add(1, Ordering::Relaxed);
@@ -75,4 +80,30 @@ pub fn run(
         status = status.worst(ExitStatus::SourcesUnreadable);
     }
     Ok(status)
+}
+
+/// Refuses to audit with templates the change board has not approved (version and content).
+fn check_approved(
+    path: &std::path::Path,
+    catalog: &crate::baseline::Catalog,
+    inventory: &crate::inventory::Inventory,
+) -> Result<(), Failure> {
+    let approvals =
+        crate::change::pin::Approvals::load(path).map_err(|e| Failure::usage(e, None))?;
+    let mut used = Vec::new();
+    for host in &inventory.hosts {
+        if let Ok(chain) = catalog.chain(&host.roles, host.hardware.as_deref()) {
+            used.extend(chain.into_iter().map(|t| t.name()));
+        }
+    }
+    let problems = approvals.check(catalog, used);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure {
+        error: format!("{} template(s) are not approved; refusing to audit", problems.len()).into(),
+        details: problems,
+        hint: Some("audit with the approved template versions, or have the change approved and re-run `confaudit pin`".into()),
+        status: ExitStatus::UsageOrBaseline,
+    })
 }

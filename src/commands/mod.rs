@@ -3,7 +3,10 @@
 
 pub mod audit;
 pub mod collect;
+pub mod diff;
 pub mod explain;
+pub mod pin;
+pub mod plan;
 pub mod validate;
 
 use crate::baseline::{BaselineError, Catalog};

@@ -1,0 +1,192 @@
+//! Classifying a planned change as automatic, minor or major, with the rule that decided.
+//!
+//! - major: a critical setting changes; more than `max_role_share` of a role's hosts change
+//!   at once; or a touched item has no known current value to roll back to;
+//! - automatic: otherwise, when every changing setting is low or info severity and none is
+//!   in the availability or recoverability categories;
+//! - minor: everything else.
+
+use super::plan::{Outcome, Plan};
+use crate::baseline::{Category, Severity};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskLevel {
+    /// Small changes that pose no significant risk: may proceed without a board review.
+    Automatic,
+    Minor,
+    Major,
+}
+
+impl RiskLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskLevel::Automatic => "automatic",
+            RiskLevel::Minor => "minor",
+            RiskLevel::Major => "major",
+        }
+    }
+}
+
+/// Thresholds of the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct RiskPolicy {
+    /// Largest share (0–1) of one role's hosts that may change at once without being major.
+    pub max_role_share: f64,
+}
+
+impl Default for RiskPolicy {
+    fn default() -> Self {
+        RiskPolicy {
+            max_role_share: 0.5,
+        }
+    }
+}
+
+/// The assessment: level, every rule that fired, and what the change touches.
+#[derive(Debug, Clone, Serialize)]
+pub struct Risk {
+    pub level: RiskLevel,
+    /// The rules that decided the level, in words.
+    pub reasons: Vec<String>,
+    /// Categories of the settings that would change (SLA impact, capacity, security, DR).
+    pub categories: BTreeSet<Category>,
+    pub hosts_changing: usize,
+    pub hosts_already_matching: usize,
+    pub items_changing: usize,
+    pub items_unknown: usize,
+    /// Per role: (hosts changing, hosts in the fleet with that role).
+    pub roles: BTreeMap<String, (usize, usize)>,
+}
+
+pub fn assess(plan: &Plan, policy: RiskPolicy) -> Risk {
+    let changing: Vec<_> = plan
+        .items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Change)
+        .collect();
+    let unknown: Vec<_> = plan
+        .items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Unknown)
+        .collect();
+    let hosts_changing: BTreeSet<&str> = changing.iter().map(|i| i.host.as_str()).collect();
+    let hosts_touched: BTreeSet<&str> = plan.items.iter().map(|i| i.host.as_str()).collect();
+    let categories: BTreeSet<Category> = changing
+        .iter()
+        .chain(&unknown)
+        .map(|i| i.category)
+        .collect();
+
+    let mut roles: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for item in &changing {
+        for role in &item.roles {
+            roles
+                .entry(role.to_lowercase())
+                .or_default()
+                .insert(item.host.as_str());
+        }
+    }
+    let roles: BTreeMap<String, (usize, usize)> = roles
+        .into_iter()
+        .map(|(role, hosts)| {
+            let size = plan.role_sizes.get(&role).copied().unwrap_or(hosts.len());
+            (role, (hosts.len(), size))
+        })
+        .collect();
+
+    let mut major = Vec::new();
+    let critical: BTreeSet<&str> = changing
+        .iter()
+        .filter(|i| i.severity == Severity::Critical)
+        .map(|i| i.setting.as_str())
+        .collect();
+    for setting in &critical {
+        let hosts = changing.iter().filter(|i| i.setting == *setting).count();
+        major.push(format!(
+            "critical setting `{setting}` changes on {hosts} host(s)"
+        ));
+    }
+    for (role, (count, size)) in &roles {
+        let share = *count as f64 / (*size).max(1) as f64;
+        if share > policy.max_role_share {
+            major.push(format!(
+                "{count} of {size} {role} hosts ({:.0}%) change at once (limit {:.0}%)",
+                share * 100.0,
+                policy.max_role_share * 100.0
+            ));
+        }
+    }
+    if !unknown.is_empty() {
+        let hosts: BTreeSet<&str> = unknown.iter().map(|i| i.host.as_str()).collect();
+        major.push(format!(
+            "{} item(s) on {} host(s) have no known current value to roll back to",
+            unknown.len(),
+            hosts.len()
+        ));
+    }
+
+    let (level, reasons) = if !major.is_empty() {
+        (RiskLevel::Major, major)
+    } else if changing.is_empty() {
+        (
+            RiskLevel::Automatic,
+            vec!["no host would change".to_string()],
+        )
+    } else {
+        let blocking: Vec<String> = changing
+            .iter()
+            .filter(|i| {
+                i.severity > Severity::Low
+                    || matches!(
+                        i.category,
+                        Category::Availability | Category::Recoverability
+                    )
+            })
+            .map(|i| {
+                format!(
+                    "`{}` ({}, {})",
+                    i.setting,
+                    i.severity.label(),
+                    i.category.label()
+                )
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if blocking.is_empty() {
+            (
+                RiskLevel::Automatic,
+                vec!["every changing setting is low or info severity and outside availability and recoverability".into()],
+            )
+        } else {
+            (
+                RiskLevel::Minor,
+                vec![format!(
+                    "not automatic: {} above low severity or in availability/recoverability",
+                    blocking.join(", ")
+                )],
+            )
+        }
+    };
+    Risk {
+        level,
+        reasons,
+        categories,
+        hosts_changing: hosts_changing.len(),
+        hosts_already_matching: hosts_touched
+            .iter()
+            .filter(|h| {
+                plan.items
+                    .iter()
+                    .filter(|i| i.host == **h)
+                    .all(|i| i.outcome == Outcome::AlreadyMatches)
+            })
+            .count(),
+        items_changing: changing.len(),
+        items_unknown: unknown.len(),
+        roles,
+    }
+}
