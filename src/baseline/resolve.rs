@@ -50,6 +50,8 @@ pub struct ResolvedSetting {
     pub id: String,
     pub title: String,
     pub address: Address,
+    /// The `source` table as written, for templates generated from this one (backups).
+    pub source: toml::Table,
     pub op: Operator,
     pub expected: Option<toml::Value>,
     /// Content of `expected_file`, for whole-file comparisons.
@@ -280,6 +282,7 @@ pub(crate) fn resolve_setting(
         id: def.id.get_ref().clone(),
         title: def.title.clone(),
         address,
+        source: source.clone(),
         op,
         expected,
         expected_content,

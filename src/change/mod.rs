@@ -3,6 +3,7 @@
 //! two template versions differ (`diff`), approved-version pinning (`pin`) and turning a
 //! known-good host into a template (`capture`).
 
+pub mod capture;
 pub mod diff;
 pub mod pin;
 pub mod plan;

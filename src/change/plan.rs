@@ -112,6 +112,8 @@ pub struct PlannedItem {
     pub setting: String,
     pub title: String,
     pub address: Address,
+    /// The setting's `source` table, for writing backup templates.
+    pub source: toml::Table,
     pub severity: Severity,
     pub category: Category,
     /// Today's value as text (`None` when absent or unknown).
@@ -248,6 +250,7 @@ fn proposals_for(
                     id: format!("{}#{}", change.id, index + 1),
                     title,
                     address,
+                    source: source.clone(),
                     op: Operator::Equals,
                     expected: Some(def.value.clone()),
                     expected_content: None,
@@ -394,6 +397,7 @@ fn plan_host(host: &Host, proposals: Vec<Proposal>) -> Vec<PlannedItem> {
                 setting: setting.id.clone(),
                 title: setting.title.clone(),
                 address: setting.address.clone(),
+                source: setting.source.clone(),
                 severity: setting.severity,
                 category: setting.category,
                 current,

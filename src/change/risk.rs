@@ -190,3 +190,183 @@ pub fn assess(plan: &Plan, policy: RiskPolicy) -> Risk {
         roles,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::plan::{Plan, PlannedItem};
+    use crate::collect::Address;
+
+    fn item(
+        host: &str,
+        role: &str,
+        setting: &str,
+        severity: Severity,
+        category: Category,
+        outcome: Outcome,
+    ) -> PlannedItem {
+        PlannedItem {
+            host: host.into(),
+            roles: vec![role.into()],
+            hardware: None,
+            setting: setting.into(),
+            title: setting.into(),
+            address: Address {
+                collector: "sysctl".into(),
+                file: String::new(),
+                location: String::new(),
+                name: setting.into(),
+            },
+            source: toml::Table::new(),
+            severity,
+            category,
+            current: Some("1".into()),
+            current_value: None,
+            provenance: None,
+            proposed: "2".into(),
+            proposed_value: None,
+            outcome,
+            detail: None,
+        }
+    }
+
+    fn plan(items: Vec<PlannedItem>, role_size: usize) -> Plan {
+        Plan {
+            schema: "test",
+            change_id: "CHG-1".into(),
+            title: "t".into(),
+            description: String::new(),
+            items,
+            role_sizes: [("hub-transport".to_string(), role_size)]
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    use Category::*;
+    use Outcome::*;
+    use Severity::*;
+
+    #[test]
+    fn rules_decide_level_and_say_why() {
+        let policy = RiskPolicy {
+            max_role_share: 0.5,
+        };
+        let cases: Vec<(&str, Vec<PlannedItem>, usize, RiskLevel, &str)> = vec![
+            (
+                "low security change on one of four hosts is automatic",
+                vec![item("a", "hub-transport", "x", Low, Security, Change)],
+                4,
+                RiskLevel::Automatic,
+                "every changing setting is low",
+            ),
+            (
+                "info performance is automatic",
+                vec![item("a", "hub-transport", "x", Info, Performance, Change)],
+                4,
+                RiskLevel::Automatic,
+                "low or info",
+            ),
+            (
+                "low availability is minor",
+                vec![item("a", "hub-transport", "x", Low, Availability, Change)],
+                4,
+                RiskLevel::Minor,
+                "availability",
+            ),
+            (
+                "medium is minor",
+                vec![item("a", "hub-transport", "x", Medium, Security, Change)],
+                4,
+                RiskLevel::Minor,
+                "`x` (medium, security)",
+            ),
+            (
+                "critical is major",
+                vec![item("a", "hub-transport", "x", Critical, Security, Change)],
+                4,
+                RiskLevel::Major,
+                "critical setting `x` changes on 1 host",
+            ),
+            (
+                "three of four hosts at once is major",
+                vec![
+                    item("a", "hub-transport", "x", Low, Security, Change),
+                    item("b", "hub-transport", "x", Low, Security, Change),
+                    item("c", "hub-transport", "x", Low, Security, Change),
+                ],
+                4,
+                RiskLevel::Major,
+                "3 of 4 hub-transport hosts (75%) change at once (limit 50%)",
+            ),
+            (
+                "two of four is not over the share",
+                vec![
+                    item("a", "hub-transport", "x", Low, Security, Change),
+                    item("b", "hub-transport", "x", Low, Security, Change),
+                ],
+                4,
+                RiskLevel::Automatic,
+                "low",
+            ),
+            (
+                "unknown current value is major",
+                vec![item("a", "hub-transport", "x", Low, Security, Unknown)],
+                4,
+                RiskLevel::Major,
+                "no known current value",
+            ),
+            (
+                "nothing changes is automatic",
+                vec![item(
+                    "a",
+                    "hub-transport",
+                    "x",
+                    Critical,
+                    Security,
+                    AlreadyMatches,
+                )],
+                4,
+                RiskLevel::Automatic,
+                "no host would change",
+            ),
+        ];
+        for (name, items, size, level, reason) in cases {
+            let risk = assess(&plan(items, size), policy);
+            assert_eq!(risk.level, level, "{name}: {:?}", risk.reasons);
+            assert!(
+                risk.reasons.iter().any(|r| r.contains(reason)),
+                "{name}: {:?}",
+                risk.reasons
+            );
+        }
+    }
+
+    #[test]
+    fn counts_hosts_changing_and_matching() {
+        let risk = assess(
+            &plan(
+                vec![
+                    item("a", "hub-transport", "x", Low, Security, Change),
+                    item("b", "hub-transport", "x", Low, Security, AlreadyMatches),
+                    item("c", "hub-transport", "x", Low, Capacity, AlreadyMatches),
+                ],
+                10,
+            ),
+            RiskPolicy::default(),
+        );
+        assert_eq!(
+            (
+                risk.hosts_changing,
+                risk.hosts_already_matching,
+                risk.items_changing
+            ),
+            (1, 2, 1)
+        );
+        assert_eq!(
+            risk.categories.iter().copied().collect::<Vec<_>>(),
+            vec![Security]
+        );
+        assert_eq!(risk.roles.get("hub-transport"), Some(&(1, 10)));
+    }
+}

@@ -43,6 +43,25 @@ enum Command {
     Diff(DiffArgs),
     /// Print the approvals file pinning the current templates by version and content hash.
     Pin(PinArgs),
+    /// Turn a known-good host's exports into a template of equals checks.
+    Capture(CaptureArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CaptureArgs {
+    /// The known-good host's export folder.
+    host_dir: PathBuf,
+    /// What to capture, as COLLECTOR:PREFIX (repeatable), e.g. registry:HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters
+    #[arg(long, required = true)]
+    include: Vec<String>,
+    /// Name of the new template.
+    #[arg(long)]
+    name: String,
+    /// Role the new template defines.
+    #[arg(long)]
+    role: Option<String>,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -287,6 +306,15 @@ pub fn main() -> ExitCode {
             &mut stdout,
         ),
         Command::Pin(args) => commands::pin::run(&args.paths, args.output.as_deref(), &mut stdout),
+        Command::Capture(args) => commands::capture::run(
+            &args.host_dir,
+            &args.name,
+            args.role.as_deref(),
+            &args.include,
+            args.output.as_deref(),
+            &mut stdout,
+            &mut log,
+        ),
         Command::Validate(args) => commands::validate::run(&args.paths, &mut stdout, &mut log),
         Command::Explain(args) => commands::explain::run(
             &args.fleet,

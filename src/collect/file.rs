@@ -76,6 +76,13 @@ impl Collector for FileCollector {
         collected
     }
 
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        Some(super::source_table(
+            self.name(),
+            &[("file", &address.file), ("check", &address.name)],
+        ))
+    }
+
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         let mut listing = Listing::default();
         for check in ["size", "sha256"] {

@@ -364,6 +364,17 @@ impl Collector for IniCollector {
         collect_per_file(&dialect, host, wanted, &|text, file| parse_ini(text, file))
     }
 
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        Some(super::source_table(
+            self.name(),
+            &[
+                ("file", &address.file),
+                ("section", &address.location),
+                ("key", &address.name),
+            ],
+        ))
+    }
+
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         match read_text(root, relative_path) {
             Ok(text) => {
@@ -452,6 +463,22 @@ impl Collector for KeyValueCollector {
             collected.files_read.extend(part.files_read);
         }
         collected
+    }
+
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        let duplicates = if address.location == "first" {
+            "first"
+        } else {
+            ""
+        };
+        Some(super::source_table(
+            self.name(),
+            &[
+                ("file", &address.file),
+                ("key", &address.name),
+                ("duplicates", duplicates),
+            ],
+        ))
     }
 
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
@@ -570,6 +597,11 @@ impl Collector for SysctlCollector {
         collected
     }
 
+    /// Captured sysctl items read the effective value (all files in order), not one file.
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        Some(super::source_table(self.name(), &[("key", &address.name)]))
+    }
+
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         match read_text(root, relative_path) {
             Ok(text) => {
@@ -623,6 +655,19 @@ impl Collector for SshdCollector {
         collect_per_file(&dialect, host, wanted, &|text, _| {
             (parse_sshd(text), Vec::new())
         })
+    }
+
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        let criteria = address.location.strip_prefix("Match ").unwrap_or_default();
+        let file = if address.file == SSHD_DEFAULT {
+            ""
+        } else {
+            address.file.as_str()
+        };
+        Some(super::source_table(
+            self.name(),
+            &[("key", &address.name), ("match", criteria), ("file", file)],
+        ))
     }
 
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {

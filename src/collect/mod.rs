@@ -221,6 +221,24 @@ pub trait Collector: Sync {
 
     /// Lists every item in one file, for `confaudit collect`.
     fn list(&self, root: &Path, relative_path: &Path) -> Listing;
+
+    /// The `source` table that addresses this item, for templates written by `capture` and
+    /// rollback; `None` when the collector's items cannot be captured.
+    fn source_for(&self, _address: &Address) -> Option<toml::Table> {
+        None
+    }
+}
+
+/// Builds a `source` table from string fields, skipping empty ones.
+pub fn source_table(collector: &str, fields: &[(&str, &str)]) -> toml::Table {
+    let mut table = toml::Table::new();
+    table.insert("type".into(), toml::Value::String(collector.into()));
+    for (key, value) in fields {
+        if !value.is_empty() {
+            table.insert((*key).into(), toml::Value::String((*value).into()));
+        }
+    }
+    table
 }
 
 /// Every collector confaudit knows, in a fixed order. Adding a source is one module plus

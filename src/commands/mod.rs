@@ -2,6 +2,7 @@
 //! log lines through `log`; they never print or exit themselves.
 
 pub mod audit;
+pub mod capture;
 pub mod collect;
 pub mod diff;
 pub mod explain;
