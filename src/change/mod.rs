@@ -9,3 +9,4 @@ pub mod pin;
 pub mod plan;
 pub mod render;
 pub mod risk;
+pub mod steps;
