@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on fixtures and sandboxes.
 
+mod change;
 mod cli;
 mod reports;
 mod sandbox;

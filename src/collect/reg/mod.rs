@@ -165,6 +165,18 @@ impl Collector for RegistryCollector {
         collected
     }
 
+    fn source_for(&self, address: &Address) -> Option<toml::Table> {
+        let value = if address.name.is_empty() {
+            "@"
+        } else {
+            address.name.as_str()
+        };
+        Some(super::source_table(
+            self.name(),
+            &[("key", &address.location), ("value", value)],
+        ))
+    }
+
     fn list(&self, root: &Path, relative_path: &Path) -> Listing {
         let parsed = match with_file_bytes(&root.join(relative_path), |bytes| {
             parse_reg(bytes, relative_path)
