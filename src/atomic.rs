@@ -4,8 +4,15 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically. A target that exists but is not a regular file
+/// (`/dev/null`, a FIFO a collector reads from) is written in place: renaming over it would
+/// replace the device with a file.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if !metadata.is_file() {
+            return std::fs::OpenOptions::new().write(true).open(path)?.write_all(bytes);
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -35,6 +42,14 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        super::write(std::path::Path::new("/dev/null"), b"discarded").unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    }
+
     #[test]
     fn replaces_the_file_and_leaves_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
