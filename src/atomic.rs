@@ -10,7 +10,10 @@ use std::path::Path;
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Ok(metadata) = std::fs::metadata(path) {
         if !metadata.is_file() {
-            return std::fs::OpenOptions::new().write(true).open(path)?.write_all(bytes);
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .write_all(bytes);
         }
     }
     let dir = match path.parent() {
@@ -47,7 +50,12 @@ mod tests {
     fn devices_are_written_in_place_not_replaced() {
         use std::os::unix::fs::FileTypeExt;
         super::write(std::path::Path::new("/dev/null"), b"discarded").unwrap();
-        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+        assert!(
+            std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
     }
 
     #[test]
