@@ -68,11 +68,21 @@ fn outcome(c: Comparison) -> &'static str {
     }
 }
 
+/// (case, operator, expected, actual, ignore_case, unordered, outcome)
+type Case = (
+    &'static str,
+    Operator,
+    Option<T>,
+    Value,
+    bool,
+    bool,
+    &'static str,
+);
+
 #[test]
 fn operators_compare_typed_values() {
     use Operator::*;
-    // (case, operator, expected, actual, ignore_case, unordered, outcome)
-    let cases: Vec<(&str, Operator, Option<T>, Value, bool, bool, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "dword equals integer",
             Equals,
