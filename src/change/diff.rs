@@ -154,6 +154,36 @@ fn field_changes(
         .collect()
 }
 
+/// Entries (settings or overrides) of two versions matched by id: added, removed, or
+/// changed field by field. `kinds` are the (added, removed, changed) kinds to report.
+fn compare_by_id(
+    template: &str,
+    old: &[(String, Vec<(&'static str, String)>)],
+    new: &[(String, Vec<(&'static str, String)>)],
+    [added, removed, changed]: [ChangeKind; 3],
+    changes: &mut Vec<Change>,
+) {
+    let ids: BTreeSet<&str> = old.iter().chain(new).map(|(id, _)| id.as_str()).collect();
+    for id in ids {
+        let before = old.iter().find(|(i, _)| i == id).map(|(_, f)| f);
+        let after = new.iter().find(|(i, _)| i == id).map(|(_, f)| f);
+        let one = |kind| Change {
+            template: template.to_string(),
+            kind,
+            setting: Some(id.to_string()),
+            field: None,
+            old: None,
+            new: None,
+        };
+        match (before, after) {
+            (None, Some(_)) => changes.push(one(added)),
+            (Some(_), None) => changes.push(one(removed)),
+            (Some(b), Some(a)) => changes.extend(field_changes(template, changed, id, b, a)),
+            (None, None) => {}
+        }
+    }
+}
+
 fn compare_templates(old: &Template, new: &Template, changes: &mut Vec<Change>) {
     let name = new.name();
     if old.version() != new.version() {
@@ -166,68 +196,48 @@ fn compare_templates(old: &Template, new: &Template, changes: &mut Vec<Change>) 
             new: Some(new.version().to_string()),
         });
     }
-    let old_settings: Vec<&SettingDef> = old.def.setting.iter().map(|s| s.get_ref()).collect();
-    let new_settings: Vec<&SettingDef> = new.def.setting.iter().map(|s| s.get_ref()).collect();
-    let ids: BTreeSet<&str> = old_settings
-        .iter()
-        .chain(&new_settings)
-        .map(|s| s.id.get_ref().as_str())
-        .collect();
-    for id in ids {
-        let before = old_settings.iter().find(|s| s.id.get_ref() == id);
-        let after = new_settings.iter().find(|s| s.id.get_ref() == id);
-        let one = |kind| Change {
-            template: name.to_string(),
-            kind,
-            setting: Some(id.to_string()),
-            field: None,
-            old: None,
-            new: None,
-        };
-        match (before, after) {
-            (None, Some(_)) => changes.push(one(ChangeKind::SettingAdded)),
-            (Some(_), None) => changes.push(one(ChangeKind::SettingRemoved)),
-            (Some(b), Some(a)) => changes.extend(field_changes(
-                name,
-                ChangeKind::SettingChanged,
-                id,
-                &setting_fields(b),
-                &setting_fields(a),
-            )),
-            (None, None) => {}
-        }
-    }
-    let old_overrides: Vec<&OverrideDef> = old.def.overrides.iter().map(|s| s.get_ref()).collect();
-    let new_overrides: Vec<&OverrideDef> = new.def.overrides.iter().map(|s| s.get_ref()).collect();
-    let ids: BTreeSet<&str> = old_overrides
-        .iter()
-        .chain(&new_overrides)
-        .map(|s| s.id.get_ref().as_str())
-        .collect();
-    for id in ids {
-        let before = old_overrides.iter().find(|s| s.id.get_ref() == id);
-        let after = new_overrides.iter().find(|s| s.id.get_ref() == id);
-        let one = |kind| Change {
-            template: name.to_string(),
-            kind,
-            setting: Some(id.to_string()),
-            field: None,
-            old: None,
-            new: None,
-        };
-        match (before, after) {
-            (None, Some(_)) => changes.push(one(ChangeKind::OverrideAdded)),
-            (Some(_), None) => changes.push(one(ChangeKind::OverrideRemoved)),
-            (Some(b), Some(a)) => changes.extend(field_changes(
-                name,
-                ChangeKind::OverrideChanged,
-                id,
-                &override_fields(b),
-                &override_fields(a),
-            )),
-            (None, None) => {}
-        }
-    }
+    let ids = |defs: &[toml::Spanned<SettingDef>]| -> Vec<(String, Vec<(&'static str, String)>)> {
+        defs.iter()
+            .map(|d| {
+                (
+                    d.get_ref().id.get_ref().clone(),
+                    setting_fields(d.get_ref()),
+                )
+            })
+            .collect()
+    };
+    compare_by_id(
+        name,
+        &ids(&old.def.setting),
+        &ids(&new.def.setting),
+        [
+            ChangeKind::SettingAdded,
+            ChangeKind::SettingRemoved,
+            ChangeKind::SettingChanged,
+        ],
+        changes,
+    );
+    let ids = |defs: &[toml::Spanned<OverrideDef>]| -> Vec<(String, Vec<(&'static str, String)>)> {
+        defs.iter()
+            .map(|d| {
+                (
+                    d.get_ref().id.get_ref().clone(),
+                    override_fields(d.get_ref()),
+                )
+            })
+            .collect()
+    };
+    compare_by_id(
+        name,
+        &ids(&old.def.overrides),
+        &ids(&new.def.overrides),
+        [
+            ChangeKind::OverrideAdded,
+            ChangeKind::OverrideRemoved,
+            ChangeKind::OverrideChanged,
+        ],
+        changes,
+    );
 }
 
 /// The resolved baseline as text, one line per setting, for a readable unified diff.
