@@ -751,4 +751,65 @@ mod tests {
             .collect();
         assert_eq!(pairs, vec![("a", "1"), ("b", "2"), ("d", "x y")]);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn key() -> impl Strategy<Value = String> {
+            "[a-z][a-z0-9_]{0,8}(\\.[a-z][a-z0-9_]{0,8}){0,3}"
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9_/:.-]([A-Za-z0-9_/:. -]{0,12}[A-Za-z0-9_/:.-])?"
+        }
+
+        proptest! {
+            #[test]
+            fn parsers_never_panic_on_arbitrary_text(text in "\\PC{0,200}") {
+                let _ = parse_ini(&text, Path::new("x.ini"));
+                let _ = parse_sysctl(&text, Path::new("x.conf"));
+                let _ = parse_sshd(&text);
+                let _ = parse_key_value(&text);
+            }
+
+            #[test]
+            fn rendered_sysctl_parses_back(pairs in proptest::collection::vec((key(), value()), 0..12)) {
+                let text: String = pairs.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+                let (entries, diagnostics) = parse_sysctl(&text, Path::new("x.conf"));
+                prop_assert!(diagnostics.is_empty());
+                let got: Vec<(String, String)> = entries.into_iter().map(|e| (e.key, e.value)).collect();
+                let want: Vec<(String, String)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.split_whitespace().collect::<Vec<_>>().join(" ")))
+                    .collect();
+                prop_assert_eq!(got, want);
+            }
+
+            #[test]
+            fn rendered_ini_parses_back(sections in proptest::collection::vec(("[A-Za-z][A-Za-z0-9 ]{0,8}[A-Za-z0-9]", proptest::collection::vec((key(), value()), 0..5)), 0..4)) {
+                let mut text = String::new();
+                let mut want = Vec::new();
+                for (section, pairs) in &sections {
+                    text.push_str(&format!("[{section}]\r\n"));
+                    for (k, v) in pairs {
+                        text.push_str(&format!("{k} = {v}\r\n"));
+                        want.push((section.clone(), k.clone(), v.clone()));
+                    }
+                }
+                let (entries, diagnostics) = parse_ini(&text, Path::new("x.ini"));
+                prop_assert!(diagnostics.is_empty());
+                let got: Vec<_> = entries.into_iter().map(|e| (e.section, e.key, e.value)).collect();
+                prop_assert_eq!(got, want);
+            }
+
+            #[test]
+            fn rendered_sshd_parses_back(pairs in proptest::collection::vec(("[A-Z][A-Za-z]{1,12}", value()), 0..10)) {
+                let text: String = pairs.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+                let got: Vec<(String, String)> = parse_sshd(&text).into_iter().map(|e| (e.key, e.value)).collect();
+                let want: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("match")).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 }
