@@ -82,6 +82,22 @@ impl Value {
         }
     }
 
+    /// A template value as an item value (numbers, text, booleans, lists of text), for
+    /// checking a value against a setting before anything is collected.
+    pub fn from_toml(value: &toml::Value) -> Option<Value> {
+        match value {
+            toml::Value::Integer(n) => Some(Value::Integer(*n)),
+            toml::Value::String(s) => Some(Value::String(s.clone())),
+            toml::Value::Boolean(b) => Some(Value::Boolean(*b)),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map(Value::List),
+            _ => None,
+        }
+    }
+
     /// Whether the value is multi-valued (compares as a list).
     pub fn is_list(&self) -> bool {
         matches!(self, Value::MultiString(_) | Value::List(_))

@@ -66,6 +66,8 @@ pub struct ResolvedSetting {
     pub remediation: Option<String>,
     pub references: Vec<String>,
     pub auto_remediate: bool,
+    /// What a remediation sets when the check names no single value.
+    pub remediate_value: Option<toml::Value>,
     pub origin: Origin,
     pub overrides: Vec<Origin>,
 }
@@ -296,6 +298,7 @@ pub(crate) fn resolve_setting(
         remediation: def.remediation.clone(),
         references: def.references.clone(),
         auto_remediate: def.auto_remediate,
+        remediate_value: def.remediate_value.as_ref().map(|v| v.get_ref().clone()),
         origin: origin(template, offset, None),
         overrides: Vec::new(),
     })

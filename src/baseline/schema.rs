@@ -50,6 +50,9 @@ pub struct SettingDef {
     /// False for settings that must never be changed by a generated remediation.
     #[serde(default = "default_true")]
     pub auto_remediate: bool,
+    /// The value a generated remediation sets when the check names no single value
+    /// (`less-or-equal`, `in-range`, `one-of`, …); `equals` checks remediate to `expected`.
+    pub remediate_value: Option<Spanned<toml::Value>>,
 }
 
 fn default_true() -> bool {

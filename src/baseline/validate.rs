@@ -4,6 +4,7 @@
 use super::resolve::parse_source;
 use super::schema::{Operator, SettingDef};
 use super::{Catalog, Problem, Template};
+use crate::value::Value;
 use std::collections::BTreeMap;
 
 /// Every problem in a catalog, in no particular order (the caller sorts).
@@ -151,6 +152,39 @@ fn check_setting(template: &Template, def: &SettingDef, problems: &mut Vec<Probl
     ) {
         problems
             .push(template.problem(offset, format!("setting `{}`: {message}", def.id.get_ref())));
+    } else if let Some(value) = &def.remediate_value {
+        if let Err(message) = check_remediate_value(template, def, value.get_ref()) {
+            problems.push(template.problem(
+                value.span().start,
+                format!("setting `{}`: {message}", def.id.get_ref()),
+            ));
+        }
+    }
+}
+
+/// A remediation must leave the setting compliant: its value has to pass the setting's own
+/// check, or every generated fix would be wrong.
+fn check_remediate_value(
+    template: &Template,
+    def: &SettingDef,
+    value: &toml::Value,
+) -> Result<(), String> {
+    let Some(item) = Value::from_toml(value) else {
+        return Err("remediate_value must be a number, string, boolean or list of strings".into());
+    };
+    let setting = super::resolve::resolve_setting(template, def, 0)?;
+    if setting.op == Operator::Absent {
+        return Err(
+            "remediate_value has no use with `absent`: the remediation deletes the item".into(),
+        );
+    }
+    match crate::audit::operator::compare(&setting, &item) {
+        crate::audit::operator::Comparison::Pass => Ok(()),
+        _ => Err(format!(
+            "remediate_value {} does not pass the setting's own check ({})",
+            super::resolve::toml_value_text(value),
+            setting.expected_text()
+        )),
     }
 }
 

@@ -86,7 +86,7 @@ pub struct Captured {
 }
 
 /// `{ type = "registry", key = '...', value = "..." }` with `type` first.
-fn inline_table(table: &toml::Table) -> String {
+pub(crate) fn inline_table(table: &toml::Table) -> String {
     let mut parts = Vec::new();
     if let Some(kind) = table.get("type") {
         parts.push(format!("type = {kind}"));

@@ -6,6 +6,7 @@ use crate::baseline::resolve::{parse_source, toml_value_text};
 use crate::baseline::{
     Catalog, Category, Operator, ResolvedBaseline, ResolvedSetting, Severity, WhenAbsent,
 };
+use crate::change::registry_state::{HostRegistry, KeyState};
 use crate::collect::{Address, Provenance};
 use crate::inventory::{Host, Inventory};
 use crate::report::Status;
@@ -128,6 +129,10 @@ pub struct PlannedItem {
     pub outcome: Outcome,
     /// Why the current value is unknown, when it is.
     pub detail: Option<String>,
+    /// For a registry value absent today because its key did not exist: the topmost key
+    /// that did not exist, which a rollback deletes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absent_key: Option<String>,
 }
 
 /// A whole plan.
@@ -264,6 +269,7 @@ fn proposals_for(
                     remediation: None,
                     references: Vec::new(),
                     auto_remediate: true,
+                    remediate_value: None,
                     origin: crate::baseline::Origin {
                         template: change.id.clone(),
                         version: String::new(),
@@ -382,6 +388,9 @@ fn plan_host(host: &Host, proposals: Vec<Proposal>) -> Vec<PlannedItem> {
         settings: proposals.iter().map(|p| p.setting.clone()).collect(),
     };
     let collected = collect_host(host, &baseline);
+    // Full registry reads, only for absent values, keyed by the files a setting reads.
+    let mut registries: std::collections::HashMap<String, HostRegistry> =
+        std::collections::HashMap::new();
     let mut items = Vec::new();
     for proposal in proposals {
         let setting = &proposal.setting;
@@ -407,6 +416,7 @@ fn plan_host(host: &Host, proposals: Vec<Proposal>) -> Vec<PlannedItem> {
                 proposed_value: proposal.proposed_value.clone(),
                 outcome,
                 detail,
+                absent_key: None,
             };
         match &collected {
             Err(message) => items.push(row(
@@ -428,16 +438,78 @@ fn plan_host(host: &Host, proposals: Vec<Proposal>) -> Vec<PlannedItem> {
                     let detail = (outcome == Outcome::Unknown)
                         .then(|| finding.detail.clone())
                         .flatten();
-                    items.push(row(
+                    let mut item = row(
                         outcome,
                         finding.actual,
                         finding.actual_value,
                         finding.provenance,
                         detail,
-                    ));
+                    );
+                    if item.outcome == Outcome::Change
+                        && item.current_value.is_none()
+                        && item.address.collector == "registry"
+                    {
+                        let registry = registries
+                            .entry(item.address.file.clone())
+                            .or_insert_with(|| HostRegistry::load(host, &item.address.file));
+                        settle_absent_registry_value(&mut item, registry);
+                    }
+                    items.push(item);
                 }
             }
         }
     }
     items
+}
+
+/// A registry value absent today is restored by deleting it, and its key too when the key
+/// did not exist; when no export covers the key, nothing proves what to restore.
+fn settle_absent_registry_value(item: &mut PlannedItem, registry: &HostRegistry) {
+    match registry.key_state(&item.address.location) {
+        KeyState::Existed => {}
+        KeyState::Absent { topmost_missing } => item.absent_key = Some(topmost_missing),
+        KeyState::Unknown => {
+            item.outcome = Outcome::Unknown;
+            item.detail = Some(format!(
+                "no registry export of this host covers key {}, so whether it existed before the change is unknown",
+                item.address.location
+            ));
+        }
+    }
+}
+
+/// A plan row for tests of what consumes plans.
+#[cfg(test)]
+pub(crate) fn test_item(
+    host: &str,
+    role: &str,
+    setting: &str,
+    severity: Severity,
+    category: Category,
+    outcome: Outcome,
+) -> PlannedItem {
+    PlannedItem {
+        host: host.into(),
+        roles: vec![role.into()],
+        hardware: None,
+        setting: setting.into(),
+        title: setting.into(),
+        address: Address {
+            collector: "sysctl".into(),
+            file: String::new(),
+            location: String::new(),
+            name: setting.into(),
+        },
+        source: toml::Table::new(),
+        severity,
+        category,
+        current: Some("1".into()),
+        current_value: None,
+        provenance: None,
+        proposed: "2".into(),
+        proposed_value: None,
+        outcome,
+        detail: None,
+        absent_key: None,
+    }
 }

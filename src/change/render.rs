@@ -3,7 +3,9 @@
 
 use super::diff::TemplateDiff;
 use super::plan::{Outcome, Plan, PlannedItem};
+use super::remediate::Remediation;
 use super::risk::Risk;
+use super::rollback::Rollback;
 use comfy_table::{Table, presets};
 use serde::Serialize;
 use std::fmt::Write;
@@ -342,4 +344,144 @@ pub fn render_diff(diff: &TemplateDiff, format: ChangeFormat) -> Result<Vec<u8>,
             Ok(out.into_bytes())
         }
     }
+}
+
+/// A list of rows as a table, CSV (with BOM, for Excel) or Markdown.
+fn render_rows(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    format: ChangeFormat,
+) -> Result<Vec<u8>, String> {
+    match format {
+        ChangeFormat::Csv => {
+            let mut out = Vec::from("\u{feff}".as_bytes());
+            {
+                let mut w = ::csv::WriterBuilder::new()
+                    .terminator(::csv::Terminator::CRLF)
+                    .from_writer(&mut out);
+                let err = |e: ::csv::Error| e.to_string();
+                w.write_record(headers).map_err(err)?;
+                for row in rows {
+                    w.write_record(row).map_err(err)?;
+                }
+                w.flush().map_err(|e| e.to_string())?;
+            }
+            Ok(out)
+        }
+        ChangeFormat::Markdown => {
+            let mut out = String::new();
+            let _ = writeln!(out, "| {} |", headers.join(" | "));
+            let _ = writeln!(out, "|{}", "---|".repeat(headers.len()));
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
+            }
+            Ok(out.into_bytes())
+        }
+        ChangeFormat::Table | ChangeFormat::Json => {
+            let mut table = Table::new();
+            table.load_preset(presets::UTF8_FULL_CONDENSED);
+            table.force_no_tty();
+            table.set_header(headers.to_vec());
+            for row in rows {
+                table.add_row(row.clone());
+            }
+            Ok(format!("{table}\n").into_bytes())
+        }
+    }
+}
+
+fn json_document(value: &impl Serialize) -> Result<Vec<u8>, String> {
+    let mut out = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn path_list(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What a rollback restores per host, and where its files are.
+pub fn render_rollback(rollback: &Rollback, format: ChangeFormat) -> Result<Vec<u8>, String> {
+    if format == ChangeFormat::Json {
+        return json_document(rollback);
+    }
+    let rows: Vec<Vec<String>> = rollback
+        .hosts
+        .iter()
+        .map(|h| {
+            vec![
+                h.host.clone(),
+                h.restored.to_string(),
+                h.manual.to_string(),
+                if h.not_restorable.is_empty() {
+                    "-".into()
+                } else {
+                    h.not_restorable.join("\n")
+                },
+                path_list(&h.files),
+            ]
+        })
+        .collect();
+    render_rows(
+        &[
+            "host",
+            "restores",
+            "manual steps",
+            "cannot restore",
+            "files",
+        ],
+        &rows,
+        format,
+    )
+}
+
+/// Remediation files per host and role, then the settings skipped and why.
+pub fn render_remediation(
+    remediation: &Remediation,
+    format: ChangeFormat,
+) -> Result<Vec<u8>, String> {
+    if format == ChangeFormat::Json {
+        return json_document(remediation);
+    }
+    let rows: Vec<Vec<String>> = remediation
+        .targets
+        .iter()
+        .map(|t| {
+            vec![
+                format!("{} {}", t.kind, t.name),
+                t.hosts.join(", "),
+                t.fixes.to_string(),
+                t.manual.to_string(),
+                path_list(&t.files),
+            ]
+        })
+        .collect();
+    let mut out = render_rows(
+        &["target", "hosts", "fixes", "manual steps", "files"],
+        &rows,
+        format,
+    )?;
+    if format == ChangeFormat::Csv {
+        // One CSV holds one table: the skipped settings are in the JSON and table formats.
+        return Ok(out);
+    }
+    let skipped: Vec<Vec<String>> = remediation
+        .skipped
+        .iter()
+        .map(|s| vec![s.host.clone(), s.setting.clone(), s.reason.clone()])
+        .collect();
+    if !skipped.is_empty() {
+        out.extend_from_slice(b"\nskipped:\n");
+        out.extend(render_rows(
+            &["host", "setting", "reason"],
+            &skipped,
+            format,
+        )?);
+    }
+    Ok(out)
 }

@@ -194,41 +194,8 @@ pub fn assess(plan: &Plan, policy: RiskPolicy) -> Risk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::change::plan::test_item as item;
     use crate::change::plan::{Plan, PlannedItem};
-    use crate::collect::Address;
-
-    fn item(
-        host: &str,
-        role: &str,
-        setting: &str,
-        severity: Severity,
-        category: Category,
-        outcome: Outcome,
-    ) -> PlannedItem {
-        PlannedItem {
-            host: host.into(),
-            roles: vec![role.into()],
-            hardware: None,
-            setting: setting.into(),
-            title: setting.into(),
-            address: Address {
-                collector: "sysctl".into(),
-                file: String::new(),
-                location: String::new(),
-                name: setting.into(),
-            },
-            source: toml::Table::new(),
-            severity,
-            category,
-            current: Some("1".into()),
-            current_value: None,
-            provenance: None,
-            proposed: "2".into(),
-            proposed_value: None,
-            outcome,
-            detail: None,
-        }
-    }
 
     fn plan(items: Vec<PlannedItem>, role_size: usize) -> Plan {
         Plan {

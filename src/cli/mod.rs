@@ -41,6 +41,10 @@ enum Command {
     Plan(PlanArgs),
     /// Show setting-level differences between two template versions or trees.
     Diff(DiffArgs),
+    /// Write what restores today's state on every host a change touches (.reg, scripts, backup templates).
+    Rollback(RollbackArgs),
+    /// Write the .reg files and scripts that bring noncompliant hosts to baseline, per host and per role.
+    Remediate(RemediateArgs),
     /// Print the approvals file pinning the current templates by version and content hash.
     Pin(PinArgs),
     /// Turn a known-good host's exports into a template of equals checks.
@@ -85,6 +89,44 @@ impl From<ChangeFormatArg> for ChangeFormat {
 
 #[derive(Debug, clap::Args)]
 struct PlanArgs {
+    #[command(flatten)]
+    inputs: ChangeInputs,
+    /// Also write the rollback (per-host .reg, scripts, backup templates) into this folder.
+    #[arg(long)]
+    rollback_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RollbackArgs {
+    #[command(flatten)]
+    inputs: ChangeInputs,
+    /// Folder to write the rollback into: <host>/rollback.reg, <host>/rollback.sh|ps1,
+    /// baselines/<host>.toml and inventory.toml.
+    #[arg(long, short = 'd')]
+    output_dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct RemediateArgs {
+    /// Inventory TOML, or a folder holding inventory.toml or host folders with host.toml.
+    #[arg(default_value = ".")]
+    fleet: PathBuf,
+    /// Baseline template folders or files [default: the inventory's `baselines`, else ./baselines].
+    #[arg(long, short)]
+    baselines: Vec<PathBuf>,
+    /// Folder to write hosts/<host>/remediate.reg|sh|ps1 and roles/<role>/remediate.reg|sh|ps1 into.
+    #[arg(long, short = 'd')]
+    output_dir: PathBuf,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: ChangeFormatArg,
+    /// Write the summary to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// What a change is and what it applies to: shared by `plan` and `rollback`.
+#[derive(Debug, clap::Args)]
+struct ChangeInputs {
     /// Inventory TOML, or a folder holding inventory.toml or host folders with host.toml.
     #[arg(default_value = ".")]
     fleet: PathBuf,
@@ -99,12 +141,29 @@ struct PlanArgs {
     baselines: Vec<PathBuf>,
     #[arg(long, short, value_enum, default_value = "table")]
     format: ChangeFormatArg,
-    /// Write the plan to this file (atomically) instead of standard output.
+    /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Largest share of one role's hosts that may change at once before the change is major.
     #[arg(long, default_value_t = 0.5, value_parser = parse_share)]
     max_role_share: f64,
+}
+
+impl ChangeInputs {
+    fn into_settings(self, rollback_dir: Option<PathBuf>) -> commands::plan::Settings {
+        commands::plan::Settings {
+            fleet: self.fleet,
+            baselines: self.baselines,
+            change: self.change,
+            proposed: self.proposed,
+            format: self.format.into(),
+            output: self.output,
+            policy: RiskPolicy {
+                max_role_share: self.max_role_share,
+            },
+            rollback_dir,
+        }
+    }
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {
@@ -284,16 +343,23 @@ pub fn main() -> ExitCode {
             &mut log,
         ),
         Command::Plan(args) => commands::plan::run(
-            &commands::plan::Settings {
-                fleet: args.fleet,
-                baselines: args.baselines,
-                change: args.change,
-                proposed: args.proposed,
+            &args.inputs.into_settings(args.rollback_dir),
+            &mut stdout,
+            &mut log,
+        ),
+        Command::Rollback(args) => commands::rollback::run(
+            &args.inputs.into_settings(None),
+            &args.output_dir,
+            &mut stdout,
+            &mut log,
+        ),
+        Command::Remediate(args) => commands::remediate::run(
+            &commands::remediate::Settings {
+                fleet: &args.fleet,
+                baselines: &args.baselines,
+                dir: &args.output_dir,
                 format: args.format.into(),
-                output: args.output,
-                policy: RiskPolicy {
-                    max_role_share: args.max_role_share,
-                },
+                output: args.output.as_deref(),
             },
             &mut stdout,
             &mut log,

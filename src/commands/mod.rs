@@ -8,6 +8,8 @@ pub mod diff;
 pub mod explain;
 pub mod pin;
 pub mod plan;
+pub mod remediate;
+pub mod rollback;
 pub mod validate;
 
 use crate::baseline::{BaselineError, Catalog};

@@ -3,10 +3,11 @@
 
 use super::{Failure, emit, load_fleet};
 use crate::baseline::Catalog;
-use crate::change::plan::{ChangeFile, Proposed, plan};
+use crate::change::plan::{ChangeFile, Plan, Proposed, plan};
 use crate::change::render::{ChangeFormat, render_plan};
 use crate::change::risk::{RiskLevel, RiskPolicy, assess};
 use crate::exit::ExitStatus;
+use crate::inventory::Inventory;
 use std::path::PathBuf;
 
 /// Resolved settings for `plan`.
@@ -21,6 +22,8 @@ pub struct Settings {
     pub format: ChangeFormat,
     pub output: Option<PathBuf>,
     pub policy: RiskPolicy,
+    /// Also write the rollback of the change into this folder.
+    pub rollback_dir: Option<PathBuf>,
 }
 
 pub fn run(
@@ -28,6 +31,29 @@ pub fn run(
     out: &mut dyn std::io::Write,
     log: &mut dyn FnMut(&str),
 ) -> Result<ExitStatus, Failure> {
+    let (inventory, plan) = build_plan(settings)?;
+    let risk = assess(&plan, settings.policy);
+    let bytes = render_plan(&plan, &risk, settings.format).map_err(|e| Failure::usage(e, None))?;
+    emit(&bytes, settings.output.as_deref(), out)?;
+    log(&format!(
+        "confaudit: change {} is {} risk: {} host(s) change",
+        plan.change_id,
+        risk.level.label(),
+        risk.hosts_changing
+    ));
+    if let Some(dir) = &settings.rollback_dir {
+        let rollback = super::rollback::write_rollback(&plan, &inventory, dir)?;
+        super::rollback::log_written(&rollback, dir, log);
+    }
+    Ok(if risk.level == RiskLevel::Major {
+        ExitStatus::MajorRisk
+    } else {
+        ExitStatus::Compliant
+    })
+}
+
+/// Loads the fleet and the proposal, and plans the change.
+pub fn build_plan(settings: &Settings) -> Result<(Inventory, Plan), Failure> {
     let (inventory, catalog) = load_fleet(&settings.fleet, &settings.baselines)?;
     let change_file;
     let proposed_catalog;
@@ -54,18 +80,5 @@ pub fn run(
     };
     let plan = plan(&inventory, &catalog, &proposed)
         .map_err(|e| Failure::usage(e, Some("see the change file format in the README")))?;
-    let risk = assess(&plan, settings.policy);
-    let bytes = render_plan(&plan, &risk, settings.format).map_err(|e| Failure::usage(e, None))?;
-    emit(&bytes, settings.output.as_deref(), out)?;
-    log(&format!(
-        "confaudit: change {} is {} risk: {} host(s) change",
-        plan.change_id,
-        risk.level.label(),
-        risk.hosts_changing
-    ));
-    Ok(if risk.level == RiskLevel::Major {
-        ExitStatus::MajorRisk
-    } else {
-        ExitStatus::Compliant
-    })
+    Ok((inventory, plan))
 }

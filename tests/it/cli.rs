@@ -207,6 +207,17 @@ when_absent = "fail"
 expected = 1
 severity = "low"
 category = "security"
+
+[[setting]]
+id = "c"
+title = "a remediation that would not comply"
+source = { type = "sysctl", key = "vm.swappiness" }
+op = "less-or-equal"
+expected = 10
+remediate_value = 20
+when_absent = "fail"
+severity = "low"
+category = "performance"
 "#,
         );
     let out = sandbox.run(&["validate", "t"]);

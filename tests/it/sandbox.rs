@@ -47,6 +47,27 @@ impl Sandbox {
             .file(&format!("fleet/hosts/{name}/etc/ssh/sshd_config"), sshd)
     }
 
+    /// A copy of the shipped example fleet (`examples/fleet`) and baselines (`baselines`),
+    /// for tests that change exports.
+    pub fn example_fleet(self) -> Sandbox {
+        for folder in ["examples/fleet", "baselines"] {
+            let from = repo().join(folder);
+            for entry in walkdir::WalkDir::new(&from) {
+                let entry = entry.unwrap();
+                let to = self
+                    .path()
+                    .join(folder)
+                    .join(entry.path().strip_prefix(&from).unwrap());
+                if entry.file_type().is_dir() {
+                    std::fs::create_dir_all(&to).unwrap();
+                } else {
+                    std::fs::copy(entry.path(), &to).unwrap();
+                }
+            }
+        }
+        self
+    }
+
     pub fn run(&self, args: &[&str]) -> Outcome {
         run_in(self.dir.path(), args)
     }

@@ -33,6 +33,7 @@ fn setting(op: Operator, expected: Option<T>) -> ResolvedSetting {
         remediation: None,
         references: Vec::new(),
         auto_remediate: true,
+        remediate_value: None,
         origin: Origin {
             template: "t".into(),
             version: "1.0.0".into(),

@@ -18,7 +18,7 @@ pub use data::Dialect;
 pub use key::{Hive, KeyPath};
 pub use model::{Record, RegistryModel};
 pub use parse::{ParsedReg, parse_reg};
-pub use write::{WriteError, render_reg, write_reg};
+pub use write::{WriteError, encode_regedit, render_reg, write_reg};
 
 use super::{
     Address, Collected, Collector, Diagnostic, HostFiles, ListedItem, Listing, field, only_fields,

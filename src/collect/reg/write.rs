@@ -44,13 +44,17 @@ pub fn render_reg(model: &RegistryModel) -> Result<String, WriteError> {
 
 /// The model as a regedit-style file: UTF-16LE with a byte-order mark.
 pub fn write_reg(model: &RegistryModel) -> Result<Vec<u8>, WriteError> {
-    let text = render_reg(model)?;
+    Ok(encode_regedit(&render_reg(model)?))
+}
+
+/// `.reg` text encoded as regedit writes it: UTF-16LE with a byte-order mark.
+pub fn encode_regedit(text: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(2 + text.len() * 2);
     bytes.extend_from_slice(&[0xFF, 0xFE]);
     for unit in text.encode_utf16() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
-    Ok(bytes)
+    bytes
 }
 
 fn write_key(out: &mut String, key: &KeyEntry) -> Result<(), WriteError> {
