@@ -17,6 +17,7 @@ use crate::value::Value;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Where an actual value came from: file (relative to the host folder), line, and the
 /// location inside the file (registry key, ini section, ...).
@@ -181,20 +182,15 @@ impl HostFiles<'_> {
     /// `etc/ssh/sshd_config` matches exactly), in sorted order. Case-insensitive, as the
     /// exports come from Windows.
     pub fn matching(&self, pattern: &str) -> Vec<PathBuf> {
-        let Ok(glob) = globset::GlobBuilder::new(pattern)
-            .case_insensitive(true)
-            .literal_separator(pattern.contains('/'))
-            .build()
-        else {
+        let Some(matcher) = file_pattern(pattern) else {
             return Vec::new();
         };
-        let matcher = glob.compile_matcher();
+        let by_path = pattern.contains('/');
         self.files
             .iter()
             .filter(|f| {
-                let unix = f.to_string_lossy().replace('\\', "/");
-                if pattern.contains('/') {
-                    matcher.is_match(&unix)
+                if by_path {
+                    matcher.is_match(f)
                 } else {
                     f.file_name().is_some_and(|n| matcher.is_match(n))
                 }
@@ -202,6 +198,27 @@ impl HostFiles<'_> {
             .cloned()
             .collect()
     }
+}
+
+/// A compiled file pattern, shared by every host of a run: compiling a glob costs far more
+/// than matching one host's file list against it. `None` for an invalid pattern.
+fn file_pattern(pattern: &str) -> Option<Arc<globset::GlobMatcher>> {
+    type Cache = RwLock<HashMap<String, Option<Arc<globset::GlobMatcher>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.read().ok().and_then(|c| c.get(pattern).cloned()) {
+        return found;
+    }
+    let compiled = globset::GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .literal_separator(pattern.contains('/'))
+        .build()
+        .ok()
+        .map(|glob| Arc::new(glob.compile_matcher()));
+    if let Ok(mut c) = cache.write() {
+        c.insert(pattern.to_string(), compiled.clone());
+    }
+    compiled
 }
 
 /// A source format: parses addresses from templates, collects requested items from a host,

@@ -75,6 +75,8 @@ pub(crate) struct WantedSet<'a> {
     /// Folded paths that are a wanted key or one of its ancestors: deleting one of these
     /// affects a wanted value.
     ancestors: HashSet<String, QuickBuild>,
+    /// The folded last path component of every wanted key: a cheap first test of a key line.
+    last_components: HashSet<String, QuickBuild>,
 }
 
 impl<'a> WantedSet<'a> {
@@ -94,6 +96,9 @@ impl<'a> WantedSet<'a> {
                     None => break,
                 }
             }
+            if let Some((_, last)) = path.folded.rsplit_once('\\') {
+                set.last_components.insert(last.to_string());
+            }
             let key = set.keys.entry(path.folded).or_default();
             key.names
                 .entry(fold_value_name(&address.name))
@@ -107,6 +112,12 @@ impl<'a> WantedSet<'a> {
     /// The wanted key with this folded path, if any.
     pub fn key(&self, folded: &str) -> Option<&WantedKey<'a>> {
         self.keys.get(folded)
+    }
+
+    /// Whether some wanted key ends in this folded component. Hive-only keys have no
+    /// component and are always compared in full.
+    pub fn wants_last_component(&self, folded: &str) -> bool {
+        self.last_components.contains(folded)
     }
 
     /// Whether deleting this folded key removes a wanted key.

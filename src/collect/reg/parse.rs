@@ -452,6 +452,10 @@ impl<'p, 'f, 'a, U: Units> Parser<'p, 'f, 'a, U> {
             self.mode = Mode::Skip { note: None };
             return;
         };
+        if !deletion && self.last_component_unwanted(name_start, close) {
+            self.mode = Mode::Skip { note: None };
+            return;
+        }
         self.line_text.clear();
         self.units
             .decode_into(name_start, close, &mut self.line_text);
@@ -508,6 +512,39 @@ impl<'p, 'f, 'a, U: Units> Parser<'p, 'f, 'a, U> {
                 line: line.number,
             });
         }
+    }
+
+    /// Whether the key named by `from..to` is surely not wanted, judged by its last path
+    /// component alone: most keys of a large export are rejected here without decoding or
+    /// folding the whole path. Anything unusual (no `\\`, non-ASCII, over-long) is left to
+    /// the full comparison.
+    fn last_component_unwanted(&mut self, from: usize, to: usize) -> bool {
+        const LONGEST: usize = 255;
+        let Filter::Wanted(set) = self.filter else {
+            return false;
+        };
+        let mut end = to;
+        while end > from && self.units.ascii(end - U::STEP) == b'\\' {
+            end -= U::STEP;
+        }
+        let Some(separator) = self.units.rfind(from, end, b'\\') else {
+            return false;
+        };
+        let start = separator + U::STEP;
+        if (end - start) / U::STEP > LONGEST {
+            return false;
+        }
+        self.folded.clear();
+        let mut p = start;
+        while p < end {
+            let c = self.units.ascii(p);
+            if c >= 0x80 {
+                return false;
+            }
+            self.folded.push(char::from(c.to_ascii_lowercase()));
+            p += U::STEP;
+        }
+        !set.wants_last_component(&self.folded)
     }
 
     /// Skips a quoted run starting after its opening quote in `from..to`; returns the
