@@ -8,13 +8,13 @@ use std::path::Path;
 /// (`/dev/null`, a FIFO a collector reads from) is written in place: renaming over it would
 /// replace the device with a file.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Ok(metadata) = std::fs::metadata(path) {
-        if !metadata.is_file() {
-            return std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)?
-                .write_all(bytes);
-        }
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all(bytes);
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -12,8 +12,10 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod exit;
+pub mod history;
 pub mod inventory;
 pub mod report;
+pub mod schedule;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod value;

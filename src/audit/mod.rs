@@ -1,6 +1,7 @@
 //! Comparing each host's collected items with its resolved baseline.
 
 pub mod operator;
+pub mod waiver;
 
 use crate::baseline::{Catalog, ResolvedBaseline, ResolvedSetting, WhenAbsent};
 use crate::collect::{self, Address, Collected, Diagnostic, HostFiles};
@@ -159,6 +160,7 @@ fn base_finding(setting: &ResolvedSetting, status: Status) -> Finding {
         detail: None,
         rationale: setting.rationale.clone(),
         remediation: setting.remediation.clone(),
+        waiver: None,
     }
 }
 

@@ -50,10 +50,9 @@ fn scalar_eq(expected: &Expected, actual: &Value, ignore_case: bool) -> Result<b
             if matches!(
                 actual,
                 Value::Dword(_) | Value::Qword(_) | Value::Integer(_)
-            ) {
-                if let (Some(e), Some(a)) = (parse_integer(s), actual.as_integer()) {
-                    return Ok(e == a);
-                }
+            ) && let (Some(e), Some(a)) = (parse_integer(s), actual.as_integer())
+            {
+                return Ok(e == a);
             }
             Ok(text_eq(&comparable_text(actual), s, ignore_case))
         }

@@ -156,6 +156,10 @@ impl Severity {
         Severity::Info,
     ];
 
+    pub fn from_label(label: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.label() == label)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Severity::Info => "info",

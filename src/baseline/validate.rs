@@ -14,27 +14,27 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
     let mut hardware: BTreeMap<String, &str> = BTreeMap::new();
     for template in catalog.templates.values() {
         check_template(catalog, template, &mut problems);
-        if let Some(role) = &template.def.role {
-            if let Some(other) = roles.insert(role.get_ref().to_lowercase(), template.name()) {
-                problems.push(template.problem(
-                    role.span().start,
-                    format!(
-                        "role `{}` is also defined by template `{other}`",
-                        role.get_ref()
-                    ),
-                ));
-            }
+        if let Some(role) = &template.def.role
+            && let Some(other) = roles.insert(role.get_ref().to_lowercase(), template.name())
+        {
+            problems.push(template.problem(
+                role.span().start,
+                format!(
+                    "role `{}` is also defined by template `{other}`",
+                    role.get_ref()
+                ),
+            ));
         }
-        if let Some(hw) = &template.def.hardware {
-            if let Some(other) = hardware.insert(hw.get_ref().to_lowercase(), template.name()) {
-                problems.push(template.problem(
-                    hw.span().start,
-                    format!(
-                        "hardware type `{}` is also overlaid by template `{other}`",
-                        hw.get_ref()
-                    ),
-                ));
-            }
+        if let Some(hw) = &template.def.hardware
+            && let Some(other) = hardware.insert(hw.get_ref().to_lowercase(), template.name())
+        {
+            problems.push(template.problem(
+                hw.span().start,
+                format!(
+                    "hardware type `{}` is also overlaid by template `{other}`",
+                    hw.get_ref()
+                ),
+            ));
         }
     }
     problems
@@ -58,11 +58,10 @@ fn check_template(catalog: &Catalog, template: &Template, problems: &mut Vec<Pro
             ));
         }
     }
-    if chain_ok {
-        if let Err(message) = catalog.linearize(template, &mut Vec::new(), &mut Vec::new()) {
-            let offset = template.def.extends.first().map_or(0, |e| e.span().start);
-            problems.push(template.problem(offset, message));
-        }
+    if chain_ok && let Err(message) = catalog.linearize(template, &mut Vec::new(), &mut Vec::new())
+    {
+        let offset = template.def.extends.first().map_or(0, |e| e.span().start);
+        problems.push(template.problem(offset, message));
     }
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for setting in &template.def.setting {
@@ -78,10 +77,10 @@ fn check_template(catalog: &Catalog, template: &Template, problems: &mut Vec<Pro
     }
     for ov in &template.def.overrides {
         let def = ov.get_ref();
-        if let (Some(op), Some(expected)) = (&def.op, &def.expected) {
-            if let Err(message) = check_expected(*op.get_ref(), Some(expected.get_ref()), false) {
-                problems.push(template.problem(expected.span().start, message));
-            }
+        if let (Some(op), Some(expected)) = (&def.op, &def.expected)
+            && let Err(message) = check_expected(*op.get_ref(), Some(expected.get_ref()), false)
+        {
+            problems.push(template.problem(expected.span().start, message));
         }
     }
     // Overrides must name an inherited setting, and no two parents may define one id.
@@ -93,10 +92,10 @@ fn check_template(catalog: &Catalog, template: &Template, problems: &mut Vec<Pro
             .map(|r| r.get_ref().clone())
             .collect();
         let hardware = template.def.hardware.as_ref().map(|h| h.get_ref().as_str());
-        if !roles.is_empty() || hardware.is_some() {
-            if let Err(message) = catalog.resolve(&roles, hardware) {
-                problems.push(template.problem(template.def.name.span().start, message));
-            }
+        if (!roles.is_empty() || hardware.is_some())
+            && let Err(message) = catalog.resolve(&roles, hardware)
+        {
+            problems.push(template.problem(template.def.name.span().start, message));
         }
     }
 }
@@ -152,13 +151,13 @@ fn check_setting(template: &Template, def: &SettingDef, problems: &mut Vec<Probl
     ) {
         problems
             .push(template.problem(offset, format!("setting `{}`: {message}", def.id.get_ref())));
-    } else if let Some(value) = &def.remediate_value {
-        if let Err(message) = check_remediate_value(template, def, value.get_ref()) {
-            problems.push(template.problem(
-                value.span().start,
-                format!("setting `{}`: {message}", def.id.get_ref()),
-            ));
-        }
+    } else if let Some(value) = &def.remediate_value
+        && let Err(message) = check_remediate_value(template, def, value.get_ref())
+    {
+        problems.push(template.problem(
+            value.span().start,
+            format!("setting `{}`: {message}", def.id.get_ref()),
+        ));
     }
 }
 

@@ -347,7 +347,7 @@ pub fn render_diff(diff: &TemplateDiff, format: ChangeFormat) -> Result<Vec<u8>,
 }
 
 /// A list of rows as a table, CSV (with BOM, for Excel) or Markdown.
-fn render_rows(
+pub(crate) fn render_rows(
     headers: &[&str],
     rows: &[Vec<String>],
     format: ChangeFormat,
@@ -391,7 +391,7 @@ fn render_rows(
     }
 }
 
-fn json_document(value: &impl Serialize) -> Result<Vec<u8>, String> {
+pub(crate) fn json_document(value: &impl Serialize) -> Result<Vec<u8>, String> {
     let mut out = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
     out.push(b'\n');
     Ok(out)

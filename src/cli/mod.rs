@@ -7,11 +7,14 @@ use crate::change::render::ChangeFormat;
 use crate::change::risk::RiskPolicy;
 use crate::commands;
 use crate::exit::ExitStatus;
+use crate::history::alerts::Alerting;
+use crate::history::trend::Dimension;
 use crate::report::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,7 +23,7 @@ use std::process::ExitCode;
     about = "Audit server exports against role and hardware baseline templates"
 )]
 #[command(
-    after_help = "Exit codes: 0 compliant, 1 noncompliant at or above --fail-on, 2 usage or baseline error, 3 some sources could not be read."
+    after_help = "Exit codes: 0 compliant, 1 noncompliant at or above --fail-on, 2 usage or baseline error, 3 some sources could not be read, 4 new drift since the last recorded run, 5 major change risk (plan), 6 another run is recording (busy)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,6 +52,196 @@ enum Command {
     Pin(PinArgs),
     /// Turn a known-good host's exports into a template of equals checks.
     Capture(CaptureArgs),
+    /// List recorded runs (audit --record), newest first.
+    History(HistoryArgs),
+    /// Show what changed between a recorded run and the run before it.
+    Drift(DriftArgs),
+    /// Compliance per recorded run, by fleet, role, hardware or severity.
+    Trend(TrendArgs),
+    /// Green/red per role against a compliance target, compared with an earlier run.
+    Scorecard(ScorecardArgs),
+    /// Print systemd timer and service units, a cron line and a Windows task for a recorded audit.
+    Schedule(ScheduleArgs),
+    /// Run the recorded audit in a loop, every interval, until stopped.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HistorySourceArgs {
+    /// Inventory TOML or fleet folder whose history to read.
+    #[arg(default_value = ".")]
+    fleet: PathBuf,
+    /// History database [default: FLEET/.confaudit/history.sqlite].
+    #[arg(long)]
+    history: Option<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "table")]
+    format: ChangeFormatArg,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+impl From<HistorySourceArgs> for commands::history::Source {
+    fn from(args: HistorySourceArgs) -> Self {
+        commands::history::Source {
+            fleet: args.fleet,
+            history: args.history,
+            format: args.format.into(),
+            output: args.output,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct HistoryArgs {
+    #[command(flatten)]
+    source: HistorySourceArgs,
+    /// How many runs to list.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct DriftArgs {
+    #[command(flatten)]
+    source: HistorySourceArgs,
+    /// The recorded run [default: the latest].
+    #[arg(long)]
+    run: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DimensionArg {
+    Fleet,
+    Role,
+    Hardware,
+    Severity,
+}
+
+impl From<DimensionArg> for Dimension {
+    fn from(d: DimensionArg) -> Dimension {
+        match d {
+            DimensionArg::Fleet => Dimension::Fleet,
+            DimensionArg::Role => Dimension::Role,
+            DimensionArg::Hardware => Dimension::Hardware,
+            DimensionArg::Severity => Dimension::Severity,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct TrendArgs {
+    #[command(flatten)]
+    source: HistorySourceArgs,
+    /// Break compliance down by this.
+    #[arg(long, value_enum, default_value = "role")]
+    by: DimensionArg,
+    /// How many runs (21 eight-hourly runs = one week).
+    #[arg(long, default_value_t = 21)]
+    last: usize,
+    /// Only runs at or after this instant or date (2026-11-01, 2026-11-01T08:00:00Z).
+    #[arg(long, value_parser = commands::history::parse_instant)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ScorecardArgs {
+    #[command(flatten)]
+    source: HistorySourceArgs,
+    #[arg(long, value_enum, default_value = "role")]
+    by: DimensionArg,
+    /// Compliance target in percent.
+    #[arg(long, default_value_t = 99.0)]
+    target: f64,
+    /// The recorded run to score [default: the latest].
+    #[arg(long)]
+    run: Option<i64>,
+    /// Compare with the last run at least this much older (7d for a weekly review)
+    /// [default: the previous run].
+    #[arg(long, value_parser = commands::history::parse_duration, default_value = "0")]
+    compare: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SchedulerArg {
+    Systemd,
+    Cron,
+    Windows,
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+struct ScheduleArgs {
+    /// Inventory TOML or fleet folder the scheduled run audits.
+    #[arg(default_value = ".")]
+    fleet: PathBuf,
+    /// Baseline template folders or files [default: the inventory's `baselines`].
+    #[arg(long, short)]
+    baselines: Vec<PathBuf>,
+    /// The confaudit executable the scheduler starts [default: this one].
+    #[arg(long)]
+    binary: Option<PathBuf>,
+    #[command(flatten)]
+    interval: IntervalArgs,
+    /// History database [default: FLEET/.confaudit/history.sqlite].
+    #[arg(long)]
+    history: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "high")]
+    alert_on: SeverityArg,
+    /// Alert log [default: FLEET/.confaudit/alerts.jsonl].
+    #[arg(long)]
+    alert_log: Option<PathBuf>,
+    /// Shell command run per alert with the event JSON on standard input.
+    #[arg(long)]
+    alert_command: Option<String>,
+    #[arg(long, value_enum, default_value = "all")]
+    format: SchedulerArg,
+    /// Write to this file (a Windows task is then written as UTF-16, as Task Scheduler expects).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct IntervalArgs {
+    /// Interval between run starts.
+    #[arg(long, value_parser = commands::history::parse_duration, default_value = "8h")]
+    every: std::time::Duration,
+    /// Random delay added to each start.
+    #[arg(long, value_parser = commands::history::parse_duration, default_value = "10m")]
+    jitter: std::time::Duration,
+}
+
+#[derive(Debug, clap::Args)]
+struct WatchArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    #[command(flatten)]
+    interval: IntervalArgs,
+    /// Stop after this many runs [default: run until SIGTERM or Ctrl-C].
+    #[arg(long)]
+    runs: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RecordArgs {
+    /// Record the run in the history database: drift since the last run, alerts, exit code 4.
+    #[arg(long)]
+    record: bool,
+    /// History database [default: FLEET/.confaudit/history.sqlite].
+    #[arg(long)]
+    history: Option<PathBuf>,
+    /// Lowest severity of new noncompliance that alerts and makes a recorded run exit 4.
+    #[arg(long, value_enum, default_value = "high")]
+    alert_on: SeverityArg,
+    /// Append alert events as JSON Lines to this file (needs --record).
+    #[arg(long)]
+    alert_log: Option<PathBuf>,
+    /// Run this shell command once per alert, with the event JSON on standard input (needs --record).
+    #[arg(long)]
+    alert_command: Option<String>,
+    /// Alert again about a finding still open after this long, e.g. 24h [default: only when it changes].
+    #[arg(long, value_parser = commands::history::parse_duration)]
+    renotify: Option<std::time::Duration>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -267,6 +460,77 @@ struct AuditArgs {
     /// (an approvals file written by `confaudit pin`).
     #[arg(long)]
     approved: Option<PathBuf>,
+    /// Waivers file [default: waivers.toml beside the inventory, when present].
+    #[arg(long)]
+    waivers: Option<PathBuf>,
+    #[command(flatten)]
+    record: RecordArgs,
+}
+
+impl AuditArgs {
+    fn into_settings(
+        self,
+        color: bool,
+        force_record: bool,
+    ) -> Result<commands::audit::Settings, commands::Failure> {
+        let r = self.record;
+        let record = r.record || force_record;
+        if !record
+            && (r.alert_log.is_some()
+                || r.alert_command.is_some()
+                || r.renotify.is_some()
+                || r.history.is_some())
+        {
+            return Err(commands::Failure::usage(
+                "--history, --alert-log, --alert-command and --renotify need --record",
+                Some("alerts and drift compare with the previous recorded run; add --record"),
+            ));
+        }
+        let renotify = r
+            .renotify
+            .map(|d| chrono::Duration::from_std(d).map_err(|e| commands::Failure::usage(e, None)))
+            .transpose()?;
+        Ok(commands::audit::Settings {
+            fleet: self.fleet,
+            baselines: self.baselines,
+            format: self.format.into(),
+            output: self.output,
+            fail_on: self.fail_on.into(),
+            hosts: self.host,
+            quiet: self.quiet,
+            approved: self.approved,
+            color,
+            run_time: commands::run_time(),
+            waivers: self.waivers,
+            record: record.then(|| commands::audit::Recording {
+                history: r.history,
+                alerting: Alerting {
+                    threshold: r.alert_on.into(),
+                    renotify,
+                    log: r.alert_log,
+                    command: r.alert_command,
+                    ..Alerting::default()
+                },
+            }),
+        })
+    }
+}
+
+/// Set by SIGTERM or Ctrl-C while `watch` runs.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// A progress bar on standard error when it is a terminal and the run is not quiet.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} auditing {pos}/{len} hosts [{bar:30}] {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
 }
 
 #[derive(Debug, clap::Args)]
@@ -319,21 +583,106 @@ pub fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut log = |line: &str| eprintln!("{line}");
     let result = match cli.command {
-        Command::Audit(args) => commands::audit::run(
-            &commands::audit::Settings {
+        Command::Audit(args) => {
+            let bar = progress_bar(args.quiet);
+            let progress = |done: usize, total: usize| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            let mut log = |line: &str| match &bar {
+                Some(bar) => bar.suspend(|| eprintln!("{line}")),
+                None => eprintln!("{line}"),
+            };
+            let result = args.into_settings(color, false).and_then(|settings| {
+                commands::audit::run(&settings, &mut stdout, &mut log, &progress)
+            });
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            result
+        }
+        Command::Watch(args) => {
+            let bar = progress_bar(args.audit.quiet);
+            let progress = |done: usize, total: usize| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    if done == total {
+                        bar.finish_and_clear();
+                        bar.reset();
+                    }
+                }
+            };
+            let stop_handler = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+            match stop_handler {
+                Err(e) => Err(commands::Failure::usage(
+                    format!("cannot install the stop handler: {e}"),
+                    None,
+                )),
+                Ok(()) => args.audit.into_settings(color, true).and_then(|audit| {
+                    commands::watch::run(
+                        &commands::watch::Settings {
+                            audit,
+                            every: args.interval.every,
+                            jitter: args.interval.jitter,
+                            runs: args.runs,
+                        },
+                        &STOP,
+                        &mut stdout,
+                        &mut log,
+                        &progress,
+                    )
+                }),
+            }
+        }
+        Command::History(args) => {
+            commands::history::runs(&args.source.into(), args.limit, &mut stdout)
+        }
+        Command::Drift(args) => {
+            commands::history::drift(&args.source.into(), args.run, &mut stdout)
+        }
+        Command::Trend(args) => commands::history::trend(
+            &args.source.into(),
+            args.by.into(),
+            args.last,
+            args.since,
+            &mut stdout,
+        ),
+        Command::Scorecard(args) => match chrono::Duration::from_std(args.compare) {
+            Ok(compare_after) => commands::history::scorecard(
+                &args.source.into(),
+                &commands::history::ScorecardSettings {
+                    dimension: args.by.into(),
+                    run: args.run,
+                    target_percent: args.target,
+                    compare_after,
+                },
+                &mut stdout,
+            ),
+            Err(e) => Err(commands::Failure::usage(e, None)),
+        },
+        Command::Schedule(args) => commands::schedule::run(
+            &commands::schedule::Settings {
                 fleet: args.fleet,
                 baselines: args.baselines,
-                format: args.format.into(),
+                binary: args.binary,
+                every: args.interval.every,
+                jitter: args.interval.jitter,
+                history: args.history,
+                alert_on: args.alert_on.into(),
+                alert_log: args.alert_log,
+                alert_command: args.alert_command,
+                scheduler: match args.format {
+                    SchedulerArg::Systemd => commands::schedule::Scheduler::Systemd,
+                    SchedulerArg::Cron => commands::schedule::Scheduler::Cron,
+                    SchedulerArg::Windows => commands::schedule::Scheduler::Windows,
+                    SchedulerArg::All => commands::schedule::Scheduler::All,
+                },
                 output: args.output,
-                fail_on: args.fail_on.into(),
-                hosts: args.host,
-                quiet: args.quiet,
-                approved: args.approved,
-                color,
-                run_time: commands::run_time(),
             },
             &mut stdout,
-            &mut log,
         ),
         Command::Collect(args) => commands::collect::run(
             &args.paths,

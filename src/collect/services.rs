@@ -667,19 +667,17 @@ pub fn service_from_object(value: &PsValue) -> Option<ServiceRecord> {
         }
     }
     // PowerShell 7 says `AutomaticDelayedStart` where WMI has `DelayedAutoStart = True`.
-    if let Some(startup) = object.property("StartupType") {
-        if let Some(text) = startup.value.scalar_text() {
-            if record.get("delayed_auto_start").is_none()
-                && normalise_start_mode(&text) == Some("Auto")
-            {
-                let delayed = squash(&text) == "automaticdelayedstart";
-                record.set(
-                    "delayed_auto_start",
-                    Ok(Value::Boolean(delayed)),
-                    startup.line,
-                );
-            }
-        }
+    if let Some(startup) = object.property("StartupType")
+        && let Some(text) = startup.value.scalar_text()
+        && record.get("delayed_auto_start").is_none()
+        && normalise_start_mode(&text) == Some("Auto")
+    {
+        let delayed = squash(&text) == "automaticdelayedstart";
+        record.set(
+            "delayed_auto_start",
+            Ok(Value::Boolean(delayed)),
+            startup.line,
+        );
     }
     Some(record)
 }

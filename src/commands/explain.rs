@@ -56,13 +56,13 @@ pub fn run(
         .iter()
         .filter(|s| setting_id.is_none_or(|id| s.id.eq_ignore_ascii_case(id)))
         .collect();
-    if settings.is_empty() {
-        if let Some(id) = setting_id {
-            return Err(Failure::usage(
-                format!("setting `{id}` is not in {}'s baseline", host.name),
-                Some("`confaudit explain HOST` lists every setting that applies"),
-            ));
-        }
+    if settings.is_empty()
+        && let Some(id) = setting_id
+    {
+        return Err(Failure::usage(
+            format!("setting `{id}` is not in {}'s baseline", host.name),
+            Some("`confaudit explain HOST` lists every setting that applies"),
+        ));
     }
     let collected = collect_host(host, &baseline);
     for setting in settings {

@@ -6,11 +6,14 @@ pub mod capture;
 pub mod collect;
 pub mod diff;
 pub mod explain;
+pub mod history;
 pub mod pin;
 pub mod plan;
 pub mod remediate;
 pub mod rollback;
+pub mod schedule;
 pub mod validate;
+pub mod watch;
 
 use crate::baseline::{BaselineError, Catalog};
 use crate::exit::ExitStatus;

@@ -4,8 +4,10 @@ pub mod csv;
 pub mod json;
 pub mod table;
 
+use crate::audit::waiver::{AppliedWaiver, WaiverNote};
 use crate::baseline::{Category, Severity};
 use crate::collect::{Diagnostic, Provenance};
+use crate::history::drift::Drift;
 use crate::value::Value;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -41,6 +43,20 @@ impl Status {
         }
     }
 
+    /// The status a label names (as recorded in the history database).
+    pub fn from_label(label: &str) -> Option<Status> {
+        [
+            Status::Compliant,
+            Status::Noncompliant,
+            Status::Missing,
+            Status::Error,
+            Status::NotApplicable,
+            Status::Waived,
+        ]
+        .into_iter()
+        .find(|s| s.label() == label)
+    }
+
     /// Whether this verdict is a failure to be in the desired state.
     pub fn is_failing(self) -> bool {
         matches!(self, Status::Noncompliant | Status::Missing)
@@ -73,6 +89,9 @@ pub struct Finding {
     pub detail: Option<String>,
     pub rationale: Option<String>,
     pub remediation: Option<String>,
+    /// The waiver that made this finding `waived`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<AppliedWaiver>,
 }
 
 /// Counts for one host or the whole fleet.
@@ -166,6 +185,12 @@ pub struct Report {
     pub run_time: DateTime<Utc>,
     pub summary: Summary,
     pub hosts: Vec<HostReport>,
+    /// Waivers that expired, have not started, or waived nothing (clean-up list).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverNote>,
+    /// Changes since the last recorded run (`audit --record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
 }
 
 impl Report {
@@ -177,12 +202,29 @@ impl Report {
                 .cmp(&b.host.to_lowercase())
                 .then(a.host.cmp(&b.host))
         });
-        let mut summary = Summary::default();
         for host in &mut hosts {
             host.findings
                 .sort_by(|a, b| (&a.setting, &a.instance).cmp(&(&b.setting, &b.instance)));
             host.errors
                 .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        }
+        let mut report = Report {
+            schema: SCHEMA,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            run_time,
+            summary: Summary::default(),
+            hosts,
+            waivers: Vec::new(),
+            drift: None,
+        };
+        report.recount();
+        report
+    }
+
+    /// Recomputes host and fleet summaries from the findings (after waivers changed some).
+    pub fn recount(&mut self) {
+        let mut summary = Summary::default();
+        for host in &mut self.hosts {
             host.summary = Summary::default();
             for finding in &host.findings {
                 host.summary.add(finding);
@@ -191,13 +233,7 @@ impl Report {
             summary.merge(&host.summary);
         }
         summary.finish();
-        Report {
-            schema: SCHEMA,
-            tool_version: env!("CARGO_PKG_VERSION"),
-            run_time,
-            summary,
-            hosts,
-        }
+        self.summary = summary;
     }
 
     /// Whether any source could not be read (exit code 3).

@@ -2,6 +2,7 @@
 
 use super::{Finding, Report, Status};
 use crate::baseline::Severity;
+use crate::history::drift::{Drift, DriftItem};
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use std::fmt::Write;
 
@@ -57,7 +58,7 @@ fn new_table(color: bool) -> Table {
 fn needs_attention(f: &Finding) -> bool {
     matches!(
         f.status,
-        Status::Noncompliant | Status::Missing | Status::Error
+        Status::Noncompliant | Status::Missing | Status::Error | Status::Waived
     )
 }
 
@@ -103,6 +104,9 @@ pub fn render(report: &Report, color: bool) -> String {
             ]);
             for f in attention {
                 let actual = match (&f.actual, &f.detail) {
+                    (Some(a), Some(d)) if f.status == Status::Waived => {
+                        format!("{}\n{}", clip(a), clip(d))
+                    }
                     (Some(a), _) => clip(a),
                     (None, Some(d)) => clip(d),
                     (None, None) => "-".to_string(),
@@ -208,5 +212,94 @@ pub fn render(report: &Report, color: bool) -> String {
         out,
         "{hosts_failing} hosts out of compliance, {hosts_error} hosts with unreadable sources"
     );
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\nWaivers to clean up:");
+        for note in &report.waivers {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
+    if let Some(drift) = &report.drift {
+        out.push('\n');
+        out.push_str(&render_drift(drift, false));
+    }
+    out
+}
+
+/// The drift section: what is new, resolved and changed since the previous run; still-open
+/// findings are listed only when `list_open` (the `drift` command), else counted.
+pub fn render_drift(drift: &Drift, list_open: bool) -> String {
+    let mut out = String::new();
+    let Some(previous) = &drift.previous_run else {
+        let _ = writeln!(
+            out,
+            "Drift: first recorded run of this fleet; drift is reported from the next run on."
+        );
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "Drift since run #{} ({}): {} new, {} resolved, {} still open, {} changed values",
+        previous.id,
+        previous
+            .run_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        drift.new.len(),
+        drift.resolved.len(),
+        drift.still_open.len(),
+        drift.changed.len()
+    );
+    for (label, hosts) in [
+        ("hosts added", &drift.hosts_added),
+        ("hosts gone", &drift.hosts_gone),
+    ] {
+        if !hosts.is_empty() {
+            let _ = writeln!(out, "{label}: {}", hosts.join(", "));
+        }
+    }
+    let mut groups: Vec<(&str, &[DriftItem])> = vec![
+        ("new", &drift.new),
+        ("resolved", &drift.resolved),
+        ("changed", &drift.changed),
+    ];
+    if list_open {
+        groups.push(("still open", &drift.still_open));
+    }
+    if groups.iter().all(|(_, items)| items.is_empty()) {
+        return out;
+    }
+    let mut table = new_table(false);
+    table.set_header(vec![
+        "change",
+        "host",
+        "setting",
+        "severity",
+        "was",
+        "now",
+        "open since",
+    ]);
+    for (label, items) in groups {
+        for item in items {
+            let state = |status: Option<Status>, actual: &Option<String>| match (status, actual) {
+                (None, _) => "-".to_string(),
+                (Some(s), Some(a)) => format!("{} {}", s.label(), clip(a)),
+                (Some(s), None) => s.label().to_string(),
+            };
+            table.add_row(vec![
+                label.to_string(),
+                item.host.clone(),
+                match &item.instance {
+                    Some(instance) => format!("{}\n  {}", item.setting, clip(instance)),
+                    None => item.setting.clone(),
+                },
+                item.severity.label().to_string(),
+                state(item.previous_status, &item.previous_actual),
+                state(Some(item.status), &item.actual),
+                item.open_since.map_or("-".into(), |t| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                }),
+            ]);
+        }
+    }
+    let _ = writeln!(out, "{table}");
     out
 }

@@ -516,11 +516,11 @@ impl<'a> Resolver<'_, 'a> {
                 None => "the default".to_string(),
             };
             for earlier in &self.contributions[..index] {
-                if earlier.file_depth < contribution.file_depth {
-                    if let Some(mode) = earlier.override_mode {
-                        allowed = mode;
-                        why = format!("{} in {}", earlier.label, earlier.file.display());
-                    }
+                if earlier.file_depth < contribution.file_depth
+                    && let Some(mode) = earlier.override_mode
+                {
+                    allowed = mode;
+                    why = format!("{} in {}", earlier.label, earlier.file.display());
                 }
             }
             if !allowed {
@@ -785,9 +785,10 @@ impl<'a> Resolver<'_, 'a> {
         for (contribution, element) in nodes {
             let depth = self.contributions[*contribution].file_depth;
             if let Some(attr) = element.attr(attribute) {
-                if let Some((locked_by, locker, list)) = lock {
-                    if self.contributions[locked_by].file_depth < depth {
-                        return Err(self.problem(
+                if let Some((locked_by, locker, list)) = lock
+                    && self.contributions[locked_by].file_depth < depth
+                {
+                    return Err(self.problem(
                             *contribution,
                             attr.line,
                             format!(
@@ -797,7 +798,6 @@ impl<'a> Resolver<'_, 'a> {
                                 locker.line
                             ),
                         ));
-                    }
                 }
                 winner = Some((*contribution, attr));
             }
@@ -1051,20 +1051,20 @@ impl Context<'_> {
             )));
         };
         let declared = &self.main.sections;
-        if !declared.is_empty() && !declared.iter().any(|s| &s.path == section) {
-            if let Some(other) = declared
+        if !declared.is_empty()
+            && !declared.iter().any(|s| &s.path == section)
+            && let Some(other) = declared
                 .iter()
                 .find(|s| s.path.eq_ignore_ascii_case(section))
-            {
-                return Err(Diagnostic::line(
-                    self.main_path,
-                    other.line,
-                    format!(
-                        "section `{section}` is not declared in <configSections>; `{}` is (section and element names are case-sensitive)",
-                        other.path
-                    ),
-                ));
-            }
+        {
+            return Err(Diagnostic::line(
+                self.main_path,
+                other.line,
+                format!(
+                    "section `{section}` is not declared in <configSections>; `{}` is (section and element names are case-sensitive)",
+                    other.path
+                ),
+            ));
         }
         let mut contributions = Vec::new();
         let main = Source {

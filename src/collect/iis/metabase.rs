@@ -166,7 +166,7 @@ fn lines(raw: &str) -> Vec<String> {
 
 fn hex_bytes(raw: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = raw.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

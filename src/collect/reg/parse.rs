@@ -89,7 +89,7 @@ struct Utf16<'a>(&'a [u8]);
 impl Utf16<'_> {
     /// Whether the two bytes at `at` (found by a byte search) are the ASCII unit `c`.
     fn is_unit(&self, at: usize, c: u8) -> bool {
-        at % 2 == 0 && self.0.get(at) == Some(&c) && self.0.get(at + 1) == Some(&0)
+        at.is_multiple_of(2) && self.0.get(at) == Some(&c) && self.0.get(at + 1) == Some(&0)
     }
 }
 
@@ -112,7 +112,7 @@ impl Units for Utf16<'_> {
         let mut p = from;
         while p < to {
             let at = p + memchr::memchr2(a, b, &self.0[p..to])?;
-            if at % 2 == 0 && self.0.get(at + 1) == Some(&0) {
+            if at.is_multiple_of(2) && self.0.get(at + 1) == Some(&0) {
                 return Some(at);
             }
             p = at + 1;
@@ -148,7 +148,7 @@ impl Units for Utf16<'_> {
         let mut p = from;
         while let Some(i) = memchr::memchr2(b'\n', b'\r', &data[p.min(data.len())..]) {
             let at = p + i;
-            if at % 2 == 0 && data.get(at + 1) == Some(&0) {
+            if at.is_multiple_of(2) && data.get(at + 1) == Some(&0) {
                 return if data[at] == b'\n' {
                     (at, at + 2, "\n")
                 } else if self.is_unit(at + 2, b'\n') {

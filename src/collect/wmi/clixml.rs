@@ -601,10 +601,10 @@ impl<'a> Parser<'a> {
             }
         }
         let value = PsValue::Object(Rc::new(object));
-        if let Some(id) = ref_id {
-            if self.referenced.contains(&id) {
-                self.objects.insert(id, value.clone());
-            }
+        if let Some(id) = ref_id
+            && self.referenced.contains(&id)
+        {
+            self.objects.insert(id, value.clone());
         }
         Ok(value)
     }

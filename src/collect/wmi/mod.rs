@@ -308,10 +308,10 @@ impl<'a> Query<'a> {
     }
 
     fn offer(&mut self, top: &TopLevel, file: &Path, index: usize) {
-        if let Some(selection) = &self.selection {
-            if !selection.matches(&top.value) {
-                return;
-            }
+        if let Some(selection) = &self.selection
+            && !selection.matches(&top.value)
+        {
+            return;
         }
         self.matched += 1;
         let label = top.value.label();

@@ -157,10 +157,9 @@ impl PsValue {
             .property("__RELPATH")
             .and_then(|p| p.value.scalar_text())
             .and_then(|relpath| first_key_of_relpath(&relpath))
+            && let Some(found) = text_of(&key)
         {
-            if let Some(found) = text_of(&key) {
-                return Some(found);
-            }
+            return Some(found);
         }
         for name in KEY_PROPERTIES {
             if let Some(found) = text_of(name) {
@@ -310,22 +309,23 @@ fn resolve_in_object(object: &PsObject, path: &[&str], depth: usize) -> Lookup {
             other => return other,
         }
     }
-    if !path[0].eq_ignore_ascii_case("CimInstanceProperties") {
-        if let Some(bag) = object.property("CimInstanceProperties") {
-            match resolve_at(&bag.value, path, bag.line, depth + 1) {
-                Lookup::Missing => {}
-                other => return other,
-            }
+    if !path[0].eq_ignore_ascii_case("CimInstanceProperties")
+        && let Some(bag) = object.property("CimInstanceProperties")
+    {
+        match resolve_at(&bag.value, path, bag.line, depth + 1) {
+            Lookup::Missing => {}
+            other => return other,
         }
     }
-    if object.properties.is_empty() && object.content.is_none() {
-        if let Some(text) = &object.to_string {
-            return Lookup::Unknown(format!(
-                "the export holds this object only as its text `{text}` (it was deeper than \
+    if object.properties.is_empty()
+        && object.content.is_none()
+        && let Some(text) = &object.to_string
+    {
+        return Lookup::Unknown(format!(
+            "the export holds this object only as its text `{text}` (it was deeper than \
                  the serialization depth), so `{}` is unknown",
-                path.join(".")
-            ));
-        }
+            path.join(".")
+        ));
     }
     Lookup::Missing
 }
@@ -552,14 +552,13 @@ pub fn decode_ps_escapes(text: &str) -> std::borrow::Cow<'_, str> {
     let mut i = 0;
     while i < bytes.len() {
         if let Some(unit) = unit_at(i) {
-            if (0xD800..0xDC00).contains(&unit) {
-                if let Some(low) = unit_at(i + 7).filter(|u| (0xDC00..0xE000).contains(u)) {
-                    let code =
-                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                    out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                    i += 14;
-                    continue;
-                }
+            if (0xD800..0xDC00).contains(&unit)
+                && let Some(low) = unit_at(i + 7).filter(|u| (0xDC00..0xE000).contains(u))
+            {
+                let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                i += 14;
+                continue;
             }
             out.push(char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'));
             i += 7;
